@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+const count = z.number().int().min(-1);
+
+export const keepSchema = z
+  .object({
+    last: count.optional(),
+    hourly: count.optional(),
+    daily: count.optional(),
+    weekly: count.optional(),
+    monthly: count.optional(),
+    yearly: count.optional(),
+    within: z.string().optional(),
+  })
+  .strict();
+
+export const s3Schema = z
+  .object({
+    region: z.string().optional(),
+    endpoint: z.url().optional(),
+    pathStyle: z.boolean().optional(),
+    sse: z.enum(['AES256', 'aws:kms']).optional(),
+    kmsKeyId: z.string().optional(),
+    partSizeMiB: z.number().int().min(5).max(5120).optional(),
+    partConcurrency: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const finishedModes = ['rename', 'close', 'hardlink', 'quiet'] as const;
+export type FinishedMode = (typeof finishedModes)[number];
+
+export const shipSchema = z
+  .object({
+    paths: z.array(z.string()).optional(),
+    to: z.string().optional(),
+    host: z.string().min(1).optional(),
+    recursive: z.boolean().optional(),
+    finished: z.array(z.enum(finishedModes)).min(1).optional(),
+    quietPeriod: z.string().optional(),
+    include: z.array(z.string()).optional(),
+    exclude: z.array(z.string()).optional(),
+    concurrency: z.number().int().min(1).max(256).optional(),
+    maxRate: z.string().optional(),
+    metrics: z.string().optional(),
+    grace: z.string().optional(),
+    keep: keepSchema.optional(),
+  })
+  .strict();
+
+/** The whole config file. Every key is optional: flags work alone. */
+export const configSchema = z
+  .object({
+    repo: z.string().optional(),
+    s3: s3Schema.optional(),
+    log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).optional() }).strict().optional(),
+    ship: shipSchema.optional(),
+  })
+  .strict();
+
+export type CairnConfig = z.infer<typeof configSchema>;
+export type ShipConfig = z.infer<typeof shipSchema>;
+export type S3Config = z.infer<typeof s3Schema>;

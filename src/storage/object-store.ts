@@ -1,0 +1,62 @@
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Fail with CONFLICT instead of replacing an existing object. */
+  ifNoneMatch?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Called before bytes go out, so callers can rate-limit and count progress. */
+export type ByteGate = (bytes: number, signal?: AbortSignal) => Promise<void>;
+
+export interface PutFileOptions {
+  size: number;
+  /** Hex SHA-256 the content must have; the upload fails with INTEGRITY (and stores nothing) if it differs. */
+  sha256: string;
+  gate?: ByteGate;
+  signal?: AbortSignal;
+}
+
+export interface PutFileResult {
+  /** Bytes sent in this call. */
+  uploadedBytes: number;
+  /** Bytes found already stored by an interrupted earlier upload and reused. */
+  resumedBytes: number;
+}
+
+/**
+ * Object storage as cairn needs it. Keys are '/'-separated, relative to the
+ * target's root or prefix. Writes are atomic: an object is visible complete
+ * or not at all.
+ */
+export interface ObjectStore {
+  readonly url: string;
+  put(key: string, body: Buffer, options?: PutOptions): Promise<void>;
+  /** Stream a local file into `key`, verifying its SHA-256; resumes interrupted uploads where the backend can. */
+  putFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult>;
+  get(key: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+  getBuffer(key: string, options?: { signal?: AbortSignal; maxBytes?: number }): Promise<Buffer>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with `prefix`, in key order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  delete(keys: readonly string[]): Promise<void>;
+  /** Abort unfinished uploads under `prefix` started before `before`; returns how many. */
+  abortStaleUploads(prefix: string, before: Date): Promise<number>;
+  /** Checks that the target exists and is reachable; throws a CairnError otherwise. */
+  check(options?: { create?: boolean }): Promise<void>;
+  /** Make every completed write durable before something that refers to it is written. */
+  sync(): Promise<void>;
+}
+
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

@@ -1,0 +1,83 @@
+import { CairnError, isCairnError } from '../core/errors.js';
+
+interface AwsLikeError {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function details(err: unknown): { name: string; status: number | undefined; message: string } {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as AwsLikeError;
+  return {
+    name: e.Code ?? e.name ?? e.code ?? 'Error',
+    status: e.$metadata?.httpStatusCode,
+    message: e.message ?? String(err),
+  };
+}
+
+export function isNotFound(err: unknown): boolean {
+  const { name, status } = details(err);
+  return name === 'NotFound' || name === 'NoSuchKey' || status === 404;
+}
+
+/** Transient: worth retrying later (server down, throttled, 5xx). */
+export function isTransient(err: unknown): boolean {
+  if (isCairnError(err)) return err.code === 'UNAVAILABLE';
+  const { name, status } = details(err);
+  const code = (err as { code?: string }).code;
+  return (
+    (code !== undefined && NETWORK.has(code)) ||
+    NETWORK.has(name) ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout' ||
+    name === 'SlowDown' ||
+    name === 'ServiceUnavailable' ||
+    name === 'InternalError' ||
+    (status !== undefined && status >= 500)
+  );
+}
+
+/** Maps an S3 SDK error to a CairnError naming what was being done. */
+export function mapS3Error(err: unknown, doing: string, bucket: string): CairnError {
+  if (isCairnError(err)) return err;
+  const { name, status, message } = details(err);
+  if (name === 'NoSuchBucket') {
+    return new CairnError('NOT_FOUND', `${doing}: bucket "${bucket}" does not exist`, {
+      cause: err,
+      hint: `create it first (aws s3 mb s3://${bucket}) or check the target`,
+    });
+  }
+  if (name === 'CredentialsProviderError' || /Could not load credentials/.test(message)) {
+    return new CairnError('ACCESS', `${doing}: no AWS credentials found`, {
+      cause: err,
+      hint: 'set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run on an instance with a role',
+    });
+  }
+  if (
+    name === 'AccessDenied' ||
+    name === 'InvalidAccessKeyId' ||
+    name === 'SignatureDoesNotMatch' ||
+    name === 'AllAccessDisabled' ||
+    status === 403
+  ) {
+    return new CairnError('ACCESS', `${doing}: access denied to bucket "${bucket}" (${name})`, {
+      cause: err,
+      hint: 'check the credentials and the bucket policy (see `cairn iam-policy`)',
+    });
+  }
+  if (name === 'PreconditionFailed' || status === 412) {
+    return new CairnError('CONFLICT', `${doing}: the object already exists`, { cause: err });
+  }
+  if (isNotFound(err)) return new CairnError('NOT_FOUND', `${doing}: not found`, { cause: err });
+  if (isTransient(err)) {
+    return new CairnError('UNAVAILABLE', `${doing}: storage unavailable (${name}: ${message})`, {
+      cause: err,
+      hint: 'check the endpoint and the network; cairn retries transient failures',
+    });
+  }
+  return new CairnError('INTERNAL', `${doing}: ${name}: ${message}`, { cause: err });
+}

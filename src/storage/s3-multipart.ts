@@ -1,0 +1,169 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { CairnError } from '../core/errors.js';
+import type { PutFileOptions, PutFileResult } from './object-store.js';
+
+/**
+ * Multipart upload of a local file that resumes: an upload of the same key
+ * left by an interrupted run is found (ListMultipartUploads), its stored parts
+ * are checked against the file (MD5 = part ETag) and kept, and only the missing
+ * parts are sent. lib-storage's Upload cannot resume, hence this file.
+ * The file is read once, in order, so its SHA-256 is verified before the
+ * upload is completed: a file that changed yields no object.
+ */
+export interface MultipartTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  partSizeBytes: number;
+  concurrency: number;
+  sse?: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
+}
+
+const MAX_PARTS = 10_000;
+const MiB = 1024 * 1024;
+
+/** Deterministic from the size, so a later run cuts the same parts. */
+export function partSizeFor(size: number, minimum: number): number {
+  const needed = Math.ceil(size / MAX_PARTS / MiB) * MiB;
+  return Math.max(minimum, needed);
+}
+
+interface StoredPart {
+  etag: string;
+  size: number;
+}
+
+async function findUpload(t: MultipartTarget): Promise<string | undefined> {
+  let keyMarker: string | undefined;
+  let idMarker: string | undefined;
+  let best: { id: string; at: number } | undefined;
+  for (;;) {
+    const res = await t.client.send(
+      new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: t.key, KeyMarker: keyMarker, UploadIdMarker: idMarker }),
+    );
+    for (const u of res.Uploads ?? []) {
+      if (u.Key !== t.key || !u.UploadId) continue;
+      const at = u.Initiated?.getTime() ?? 0;
+      if (!best || at > best.at) best = { id: u.UploadId, at };
+    }
+    if (!res.IsTruncated) return best?.id;
+    keyMarker = res.NextKeyMarker;
+    idMarker = res.NextUploadIdMarker;
+  }
+}
+
+async function listParts(t: MultipartTarget, uploadId: string): Promise<Map<number, StoredPart>> {
+  const parts = new Map<number, StoredPart>();
+  let marker: string | undefined;
+  for (;;) {
+    const res = await t.client.send(
+      new ListPartsCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId, PartNumberMarker: marker }),
+    );
+    for (const p of res.Parts ?? []) {
+      if (p.PartNumber && p.ETag) parts.set(p.PartNumber, { etag: p.ETag.replace(/"/g, ''), size: p.Size ?? -1 });
+    }
+    if (!res.IsTruncated) return parts;
+    marker = res.NextPartNumberMarker;
+  }
+}
+
+export async function uploadFileResumable(
+  t: MultipartTarget,
+  path: string,
+  o: PutFileOptions,
+): Promise<PutFileResult> {
+  const partSize = partSizeFor(o.size, t.partSizeBytes);
+  const count = Math.max(1, Math.ceil(o.size / partSize));
+  let uploadId = await findUpload(t);
+  const stored = uploadId ? await listParts(t, uploadId) : new Map<number, StoredPart>();
+  if (!uploadId) {
+    const res = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, ...t.sse }),
+      { abortSignal: o.signal },
+    );
+    uploadId = res.UploadId;
+    if (!uploadId) throw new CairnError('INTERNAL', `no upload id for ${t.key}`);
+  }
+  const id = uploadId;
+  const etags: string[] = new Array<string>(count);
+  const hash = createHash('sha256');
+  const active = new Set<Promise<void>>();
+  let failure: unknown;
+  let uploadedBytes = 0;
+  let resumedBytes = 0;
+
+  const send = async (n: number, body: Buffer): Promise<void> => {
+    await o.gate?.(body.length, o.signal);
+    const res = await t.client.send(
+      new UploadPartCommand({
+        Bucket: t.bucket,
+        Key: t.key,
+        UploadId: id,
+        PartNumber: n,
+        Body: body,
+        ContentLength: body.length,
+      }),
+      { abortSignal: o.signal },
+    );
+    if (!res.ETag) throw new CairnError('INTERNAL', `no ETag for part ${n} of ${t.key}`);
+    etags[n - 1] = res.ETag;
+    uploadedBytes += body.length;
+  };
+
+  const fh = await open(path, 'r');
+  try {
+    for (let n = 1; n <= count; n++) {
+      if (failure) break;
+      const start = (n - 1) * partSize;
+      const len = Math.min(partSize, o.size - start);
+      const body = Buffer.allocUnsafe(len);
+      const { bytesRead } = await fh.read(body, 0, len, start);
+      if (bytesRead !== len) throw new CairnError('INTEGRITY', `${path} shrank while it was being stored`);
+      hash.update(body);
+      const prev = stored.get(n);
+      if (prev && prev.size === len && createHash('md5').update(body).digest('hex') === prev.etag) {
+        etags[n - 1] = `"${prev.etag}"`;
+        resumedBytes += len;
+        await o.gate?.(0, o.signal);
+        continue;
+      }
+      while (active.size >= t.concurrency) await Promise.race(active);
+      const p: Promise<void> = send(n, body)
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => active.delete(p));
+      active.add(p);
+    }
+    await Promise.all(active);
+  } finally {
+    await fh.close();
+  }
+  if (failure) throw failure; // the upload stays for the next attempt to resume
+  if (hash.digest('hex') !== o.sha256) {
+    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: id }));
+    throw new CairnError('INTEGRITY', `${path} changed while it was being stored`, {
+      hint: 'it will be stored again once it is finished',
+    });
+  }
+  await t.client.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: t.bucket,
+      Key: t.key,
+      UploadId: id,
+      MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+    }),
+    { abortSignal: o.signal },
+  );
+  return { uploadedBytes, resumedBytes };
+}

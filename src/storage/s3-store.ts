@@ -1,0 +1,229 @@
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { CairnError, fromFsError } from '../core/errors.js';
+import { checkKey, joinKey } from './keys.js';
+import type { ObjectInfo, ObjectStore, PutFileOptions, PutFileResult, PutOptions } from './object-store.js';
+import { isNotFound, mapS3Error } from './s3-errors.js';
+import type { ResolvedS3Settings } from './s3-client.js';
+import { partSizeFor, uploadFileResumable } from './s3-multipart.js';
+
+export class S3Store implements ObjectStore {
+  readonly url: string;
+  private readonly sse: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
+
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    readonly prefix: string,
+    private readonly settings: ResolvedS3Settings,
+  ) {
+    this.url = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
+    this.sse = settings.sse
+      ? { ServerSideEncryption: settings.sse, ...(settings.kmsKeyId ? { SSEKMSKeyId: settings.kmsKeyId } : {}) }
+      : {};
+  }
+
+  private full(key: string): string {
+    checkKey(key);
+    return joinKey(this.prefix, key);
+  }
+
+  private relative(fullKey: string): string {
+    return this.prefix ? fullKey.slice(this.prefix.length + 1) : fullKey;
+  }
+
+  private fail(err: unknown, doing: string): CairnError {
+    return mapS3Error(err, doing, this.bucket);
+  }
+
+  async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.full(key),
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+          ...this.sse,
+        }),
+        { abortSignal: options.signal },
+      );
+    } catch (err) {
+      throw this.fail(err, `writing ${key}`);
+    }
+  }
+
+  async putFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult> {
+    if (options.size > this.settings.partSizeBytes) {
+      try {
+        return await uploadFileResumable(
+          {
+            client: this.client,
+            bucket: this.bucket,
+            key: this.full(key),
+            partSizeBytes: partSizeFor(options.size, this.settings.partSizeBytes),
+            concurrency: this.settings.partConcurrency,
+            sse: this.sse,
+          },
+          path,
+          options,
+        );
+      } catch (err) {
+        throw this.fail(err, `uploading ${path}`);
+      }
+    }
+    const body = await readFile(path).catch((err: unknown) => {
+      throw fromFsError(err, path, 'reading file');
+    });
+    if (body.length !== options.size || createHash('sha256').update(body).digest('hex') !== options.sha256) {
+      throw new CairnError('INTEGRITY', `${path} changed while it was being stored`, {
+        hint: 'it will be stored again once it is finished',
+      });
+    }
+    await options.gate?.(body.length, options.signal);
+    await this.put(key, body, { signal: options.signal });
+    return { uploadedBytes: body.length, resumedBytes: 0 };
+  }
+
+  async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.full(key) }), {
+        abortSignal: options.signal,
+      });
+      if (!(res.Body instanceof Readable)) throw new CairnError('INTERNAL', `no body for ${key}`);
+      return res.Body;
+    } catch (err) {
+      throw this.fail(err, `reading ${key}`);
+    }
+  }
+
+  async getBuffer(key: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
+    const stream = await this.get(key, options);
+    const chunks: Buffer[] = [];
+    let n = 0;
+    try {
+      for await (const c of stream) {
+        const chunk = c as Buffer;
+        n += chunk.length;
+        if (options.maxBytes !== undefined && n > options.maxBytes) {
+          stream.destroy();
+          throw new CairnError('INTEGRITY', `object ${key} is larger than the ${options.maxBytes} bytes allowed`);
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      throw this.fail(err, `reading ${key}`);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));
+      return { key, size: res.ContentLength ?? 0, lastModified: res.LastModified ?? new Date(0) };
+    } catch (err) {
+      if (isNotFound(err) && (err as { name?: string }).name !== 'NoSuchBucket') return undefined;
+      throw this.fail(err, `checking ${key}`);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let token: string | undefined;
+    const full = joinKey(this.prefix, prefix) + (prefix === '' && this.prefix ? '/' : '');
+    do {
+      let res;
+      try {
+        res = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }),
+        );
+      } catch (err) {
+        throw this.fail(err, `listing ${prefix || '/'}`);
+      }
+      for (const o of res.Contents ?? []) {
+        if (!o.Key) continue;
+        yield { key: this.relative(o.Key), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
+      }
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      let res;
+      try {
+        res = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((k) => ({ Key: this.full(k) })), Quiet: true },
+          }),
+        );
+      } catch (err) {
+        throw this.fail(err, 'deleting objects');
+      }
+      const errors = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (errors.length) {
+        const first = errors[0];
+        throw new CairnError('UNAVAILABLE', `could not delete ${errors.length} objects (${first?.Code}: ${first?.Key})`, {
+          hint: 'run the command again; deletions are idempotent',
+        });
+      }
+    }
+  }
+
+  async abortStaleUploads(prefix: string, before: Date): Promise<number> {
+    let n = 0;
+    let keyMarker: string | undefined;
+    let idMarker: string | undefined;
+    try {
+      for (;;) {
+        const res = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: joinKey(this.prefix, prefix),
+            KeyMarker: keyMarker,
+            UploadIdMarker: idMarker,
+          }),
+        );
+        for (const u of res.Uploads ?? []) {
+          if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= before) continue;
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+          n += 1;
+        }
+        if (!res.IsTruncated) return n;
+        keyMarker = res.NextKeyMarker;
+        idMarker = res.NextUploadIdMarker;
+      }
+    } catch (err) {
+      throw this.fail(err, 'aborting stale uploads');
+    }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      if (isNotFound(err)) throw this.fail(Object.assign(new Error('no such bucket'), { name: 'NoSuchBucket' }), 'opening storage');
+      throw this.fail(err, `opening ${this.url}`);
+    }
+  }
+
+  async sync(): Promise<void> {
+    // S3 acknowledges a write once it is durable.
+  }
+}

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+import { collect } from '../../src/storage/object-store.js';
+import { CairnError } from '../../src/core/errors.js';
+
+export interface ContractOptions {
+  /** Whether the backend honours If-None-Match on writes (s3rver does not). */
+  conditionalWrites: boolean;
+  /** Size above which putFile goes multipart, to exercise it. */
+  largeFileBytes: number;
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** One suite, run against every ObjectStore implementation. */
+export function storeContract(name: string, make: () => Promise<ObjectStore>, o: ContractOptions): void {
+  const tmp = async (): Promise<string> => mkdtemp(join(tmpdir(), 'cairn-contract-'));
+
+  test(`${name}: put, get, head, getBuffer round-trip bytes exactly`, async () => {
+    const s = await make();
+    const body = randomBytes(70_000);
+    await s.put('a/b/c.bin', body);
+    assert.deepEqual(await s.getBuffer('a/b/c.bin'), body);
+    const chunks: Buffer[] = [];
+    for await (const c of await s.get('a/b/c.bin')) chunks.push(c as Buffer);
+    assert.deepEqual(Buffer.concat(chunks), body);
+    const info = await s.head('a/b/c.bin');
+    assert.equal(info?.size, body.length);
+    assert.ok(info && Math.abs(info.lastModified.getTime() - Date.now()) < 120_000);
+    assert.equal(await s.head('a/b/missing'), undefined);
+  });
+
+  test(`${name}: missing objects are NOT_FOUND errors`, async () => {
+    const s = await make();
+    await assert.rejects(s.getBuffer('nope/x'), (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND');
+  });
+
+  test(`${name}: getBuffer refuses objects above maxBytes`, async () => {
+    const s = await make();
+    await s.put('big', Buffer.alloc(5000));
+    await assert.rejects(s.getBuffer('big', { maxBytes: 100 }), (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY');
+  });
+
+  if (o.conditionalWrites) {
+    test(`${name}: ifNoneMatch never replaces an existing object`, async () => {
+      const s = await make();
+      await s.put('m/one', Buffer.from('first'), { ifNoneMatch: true });
+      await assert.rejects(
+        s.put('m/one', Buffer.from('second'), { ifNoneMatch: true }),
+        (e: unknown) => e instanceof CairnError && e.code === 'CONFLICT',
+      );
+      assert.equal((await s.getBuffer('m/one')).toString(), 'first');
+    });
+  }
+
+  test(`${name}: list is in key order, honours the prefix, and pages past 1000`, async () => {
+    const s = await make();
+    const keys = Array.from({ length: 1005 }, (_, i) => `p/x/${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(keys.slice(i, i + 50).map((k) => s.put(k, Buffer.from(k))));
+    }
+    await s.put('p/y', Buffer.from('y'));
+    await s.put('px', Buffer.from('not under p/'));
+    const listed = await collect(s.list('p/x/'));
+    assert.deepEqual(
+      listed.map((x) => x.key),
+      keys,
+    );
+    assert.equal(listed[3]?.size, 9);
+    assert.deepEqual(
+      (await collect(s.list('p/'))).length,
+      1006,
+    );
+    await s.delete([...keys, 'p/y', 'px', 'never-existed']);
+    assert.deepEqual(await collect(s.list('p')), []);
+  });
+
+  test(`${name}: unicode and spaces in keys`, async () => {
+    const s = await make();
+    const key = 'u/données été/日本 語.txt';
+    await s.put(key, Buffer.from('ü'));
+    assert.equal((await s.getBuffer(key)).toString(), 'ü');
+    assert.deepEqual((await collect(s.list('u/'))).map((x) => x.key), [key]);
+  });
+
+  test(`${name}: putFile stores small and multipart-sized files and verifies SHA-256`, async () => {
+    const s = await make();
+    const dir = await tmp();
+    for (const size of [0, 1000, o.largeFileBytes + 12345]) {
+      const body = randomBytes(size);
+      const p = join(dir, `f${size}`);
+      await writeFile(p, body);
+      let gated = 0;
+      const r = await s.putFile(`f/${size}`, p, { size, sha256: sha(body), gate: async (n) => void (gated += n) });
+      assert.equal(r.uploadedBytes, size);
+      assert.equal(gated, size);
+      assert.equal(sha(await s.getBuffer(`f/${size}`)), sha(body));
+    }
+  });
+
+  test(`${name}: putFile with a wrong hash stores nothing`, async () => {
+    const s = await make();
+    const dir = await tmp();
+    for (const size of [100, o.largeFileBytes + 1]) {
+      const p = join(dir, `g${size}`);
+      await writeFile(p, randomBytes(size));
+      await assert.rejects(
+        s.putFile(`g/${size}`, p, { size, sha256: '0'.repeat(64) }),
+        (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY',
+      );
+      assert.equal(await s.head(`g/${size}`), undefined);
+    }
+  });
+
+  test(`${name}: get streams text`, async () => {
+    const s = await make();
+    await s.put('t', Buffer.from('hello'));
+    assert.equal(await text(await s.get('t')), 'hello');
+  });
+
+  test(`${name}: check passes on a reachable target; sync and abortStaleUploads run`, async () => {
+    const s = await make();
+    await s.check();
+    await s.sync();
+    assert.equal(typeof (await s.abortStaleUploads('', new Date(0))), 'number');
+  });
+}
