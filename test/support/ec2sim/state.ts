@@ -58,6 +58,11 @@ export class SimState {
     if (s.state === 'pending') this.pending.add(s);
   }
 
+  removeSnapshot(s: Snapshot): void {
+    this.region(s.region).snapshots.delete(s.id);
+    this.pending.delete(s);
+  }
+
   putVolume(v: Volume): void {
     this.region(v.region).volumes.set(v.id, v);
     if (v.transition) this.moving.add(v);

@@ -1,0 +1,81 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CairnError, isCairnError } from '../core/errors.js';
+import { VERSION } from '../version.js';
+import { EXIT } from './exit-codes.js';
+import { makeContext } from './context.js';
+import type { CliContext, GlobalFlags } from './context.js';
+import { registerShip } from './ship.js';
+
+export type Run = (ctx: CliContext) => Promise<number | void>;
+
+/** Wraps a command's action: builds the context, runs it, maps errors to one line and an exit code. */
+export interface Runner {
+  run(cmd: Command, fn: Run): Promise<void>;
+}
+
+function printError(err: CairnError, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
+  process.stderr.write(`cairn: ${err.message}\n`);
+  if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+}
+
+function toCairnError(err: unknown): CairnError {
+  if (isCairnError(err)) return err;
+  if (err instanceof Error && err.name === 'AbortError') return new CairnError('INTERRUPTED', 'interrupted');
+  const msg = err instanceof Error ? err.message : String(err);
+  return new CairnError('INTERNAL', `unexpected error: ${msg}`, {
+    cause: err,
+    hint: 'run again with CAIRN_DEBUG=1 for details, and report it',
+  });
+}
+
+export function buildProgram(exit: { code: number }): Command {
+  const controller = new AbortController();
+  const program = new Command('cairn')
+    .description('Backups for cloud servers: ship finished files to object storage, restore any point in time.')
+    .version(VERSION, '-V, --version')
+    .option('-c, --config <file>', 'config file (default: $CAIRN_CONFIG, ./cairn.config.yaml, ~/.config/cairn/config.yaml, /etc/cairn/config.yaml)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('-q, --quiet', 'only errors on stderr')
+    .option('-v, --verbose', 'every event on stderr')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `cairn: ${s.slice(7)}` : s),
+    });
+  program.addOption(new Option('--debug').hideHelp());
+
+  const runner: Runner = {
+    async run(cmd, fn) {
+      const g = cmd.optsWithGlobals<GlobalFlags>();
+      try {
+        const ctx = await makeContext(g, controller.signal);
+        const code = await fn(ctx);
+        exit.code = code ?? 0;
+      } catch (err) {
+        const e = toCairnError(err);
+        if (process.env.CAIRN_DEBUG) process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+        printError(e, g.json === true);
+        exit.code = EXIT[e.code];
+      }
+    },
+  };
+  registerShip(program, runner, controller);
+  return program;
+}
+
+/** Runs the CLI with argv; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const exit = { code: 0 };
+  const program = buildProgram(exit);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : EXIT.USAGE;
+    }
+    process.stderr.write(`cairn: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.INTERNAL;
+  }
+  return exit.code;
+}

@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { CairnError } from '../core/errors.js';
+import { formatMs } from '../core/duration.js';
+import { formatBytes, parseRate } from '../core/rate.js';
+import { shipBackup } from '../ship/backup.js';
+import { listRestorePoints } from '../ship/list.js';
+import { addStorageOptions, openTargetWith } from './context.js';
+import type { StorageFlags } from './context.js';
+import type { Runner } from './main.js';
+import { table } from './output.js';
+
+interface ShipFlags extends StorageFlags {
+  to?: string;
+  host?: string;
+  recursive?: boolean;
+  include?: string[];
+  exclude?: string[];
+  concurrency?: string;
+  maxRate?: string;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+function positiveInt(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CairnError('USAGE', `${flag} must be a whole number above 0, got "${v}"`);
+  return n;
+}
+
+function shipSourceOptions(cmd: Command): Command {
+  return addStorageOptions(
+    cmd
+      .option('--to <target>', 'where to ship: s3://bucket/prefix, file:///path or a path (default: $CAIRN_REPO, ~/.local/share/cairn)')
+      .option('--host <name>', 'name of this host in the target (default: the hostname)')
+      .option('-r, --recursive', 'ship subdirectories too')
+      .option('--include <glob>', 'ship only matching files (repeatable)', collect)
+      .option('--exclude <glob>', 'never ship matching files (repeatable; default *-tmp*, *.tmp, *.swp, *.part)', collect)
+      .option('--concurrency <n>', 'files shipped in parallel (default 8)')
+      .option('--max-rate <rate>', 'upload bandwidth cap, e.g. 50MB/s'),
+  );
+}
+
+export function registerShip(program: Command, runner: Runner, controller: AbortController): void {
+  const ship = program
+    .command('ship')
+    .description('Ship finished files to object storage with point-in-time manifests; list, restore, prune, verify.');
+
+  const onSignal = (): void => controller.abort();
+
+  shipSourceOptions(
+    ship
+      .command('backup')
+      .argument('<paths...>', 'directories (or files) to ship')
+      .description('Ship every finished file under PATHS once, then exit (for cron).'),
+  ).action(async (paths: string[], _o: unknown, cmd: Command) => {
+    await runner.run(cmd, async (ctx) => {
+      const f = cmd.opts<ShipFlags>();
+      const cfg = ctx.config.ship ?? {};
+      const store = openTargetWith(ctx, f.to ?? cfg.to, f);
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const r = await shipBackup({
+        store,
+        paths,
+        host: f.host ?? cfg.host,
+        recursive: f.recursive ?? cfg.recursive,
+        include: f.include ?? cfg.include,
+        exclude: f.exclude ?? cfg.exclude,
+        concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
+        maxRate: f.maxRate ? parseRate(f.maxRate) : cfg.maxRate ? parseRate(cfg.maxRate) : undefined,
+        reporter: ctx.out,
+        signal: ctx.signal,
+      });
+      if (ctx.signal.aborted) throw new CairnError('INTERRUPTED', 'interrupted; shipped files are kept, run again to finish');
+      const s = r.stats;
+      ctx.out.result({ target: store.url, ...r, stats: s.toJSON() }, () =>
+        [
+          `shipped ${r.paths.join(', ')} to ${store.url} as host ${r.host} in ${formatMs(r.durationMs)}`,
+          `  files: ${r.scanned} scanned, ${s.filesUploaded} uploaded, ${s.filesStoredAlready} already stored, ${s.filesUnchanged} unchanged` +
+            (r.skippedOpen ? `, ${r.skippedOpen} still open for writing` : '') +
+            (s.failures ? `, ${s.failures} FAILED` : ''),
+          `  bytes: ${formatBytes(s.bytesShipped)} shipped, ${formatBytes(s.bytesUploaded)} uploaded` +
+            (s.bytesResumed ? `, ${formatBytes(s.bytesResumed)} resumed` : ''),
+          `  manifests written: ${s.manifestsWritten}`,
+        ].join('\n'),
+      );
+      if (s.failures) {
+        throw new CairnError('PARTIAL', `${s.failures} file(s) could not be shipped; the rest were`, {
+          hint: 'see the errors above; run again once they are fixed',
+        });
+      }
+    });
+  });
+
+  addStorageOptions(
+    ship
+      .command('list')
+      .description('List the points in time that can be restored.')
+      .option('--from <target>', 'where to look (default: $CAIRN_REPO, ~/.local/share/cairn)')
+      .option('--host <name>', 'only this host')
+      .option('--path <dir>', 'only this directory and below'),
+  ).action(async (_o: unknown, cmd: Command) => {
+    await runner.run(cmd, async (ctx) => {
+      const f = cmd.opts<StorageFlags & { from?: string; host?: string; path?: string }>();
+      const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
+      await store.check();
+      const points = await listRestorePoints(store, { host: f.host, path: f.path });
+      ctx.out.result(points, () =>
+        points.length
+          ? table([['TIME', 'HOST', 'DIRECTORY'], ...points.map((p) => [p.time, p.host, p.dir])])
+          : `no restore points in ${store.url}`,
+      );
+    });
+  });
+}

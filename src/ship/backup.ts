@@ -1,0 +1,166 @@
+import { lstat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import pLimit from 'p-limit';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { ByteRate } from '../core/rate.js';
+import { silentReporter } from '../core/reporter.js';
+import type { Reporter } from '../core/reporter.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { DEFAULT_EXCLUDES, makeFilter } from './filter.js';
+import { lockPaths } from './lock.js';
+import type { PathLock } from './lock.js';
+import { openForWriting } from './open-files.js';
+import { resolveShipPaths, SHIP_DEFAULTS, defaultHost } from './options.js';
+import { scanFiles } from './scan.js';
+import { Shipper } from './shipper.js';
+import type { ShipStats } from './stats.js';
+
+export interface ShipOptions {
+  store: ObjectStore;
+  paths: string[];
+  host?: string | undefined;
+  recursive?: boolean | undefined;
+  include?: string[] | undefined;
+  exclude?: string[] | undefined;
+  concurrency?: number | undefined;
+  /** Bytes per second, all uploads together. */
+  maxRate?: number | undefined;
+  clock?: Clock | undefined;
+  reporter?: Reporter | undefined;
+  signal?: AbortSignal | undefined;
+  lockDir?: string | undefined;
+}
+
+export interface ShipSession {
+  shipper: Shipper;
+  roots: string[];
+  host: string;
+  lock: PathLock;
+  reporter: Reporter;
+  clock: Clock;
+  filter: ReturnType<typeof makeFilter>;
+  recursive: boolean;
+  concurrency: number;
+}
+
+/** Checks the paths and the target, takes the path locks and loads what is already shipped. */
+export async function openShipSession(o: ShipOptions, attempts: number): Promise<ShipSession> {
+  const roots = await resolveShipPaths(o.paths);
+  const reporter = o.reporter ?? silentReporter;
+  const clock = o.clock ?? systemClock;
+  await o.store.check({ create: true });
+  const lock = await lockPaths(roots, 'ship', o.lockDir);
+  try {
+    const host = o.host ?? defaultHost();
+    const filter = makeFilter(o.include, o.exclude ?? [...DEFAULT_EXCLUDES]);
+    const recursive = o.recursive ?? SHIP_DEFAULTS.recursive;
+    const shipper = new Shipper(
+      { store: o.store, clock, reporter },
+      {
+        host,
+        roots: await Promise.all(roots.map(async (r) => ((await lstat(r)).isFile() ? dirname(r) : r))),
+        recursive,
+        filter,
+        smallFileBytes: SHIP_DEFAULTS.smallFileBytes,
+        rate: o.maxRate ? new ByteRate(o.maxRate) : undefined,
+        attempts,
+        signal: o.signal,
+      },
+    );
+    await shipper.load();
+    await o.store.abortStaleUploads('objects/', new Date(clock.now().getTime() - SHIP_DEFAULTS.staleUploadMs));
+    return {
+      shipper,
+      roots,
+      host,
+      lock,
+      reporter,
+      clock,
+      filter,
+      recursive,
+      concurrency: o.concurrency ?? SHIP_DEFAULTS.concurrency,
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+export interface ReconcileResult {
+  scanned: number;
+  skippedOpen: number;
+}
+
+/** Ships every finished file under the roots that is not shipped yet, then writes manifests. */
+export async function reconcile(s: ShipSession, signal?: AbortSignal): Promise<ReconcileResult> {
+  const candidates: string[] = [];
+  let scanned = 0;
+  for (const root of s.roots) {
+    for await (const p of scanFiles(root, s.recursive, s.filter, s.reporter)) {
+      scanned += 1;
+      const st = await lstat(p).catch(() => undefined);
+      if (!st) continue;
+      if (s.shipper.isShipped(p, st)) {
+        s.shipper.stats.filesUnchanged += 1;
+        s.shipper.markDirty(dirname(p));
+      } else candidates.push(p);
+    }
+  }
+  s.reporter.progress?.({ unit: 'files', done: 0, total: candidates.length, label: 'shipping' });
+  const open = candidates.length ? await openForWriting(s.roots) : new Set<string>();
+  if (candidates.length > 500) await s.shipper.loadObjectIndex();
+  const limit = pLimit(s.concurrency);
+  let done = 0;
+  let lastCheckpoint = s.clock.now().getTime();
+  let skippedOpen = 0;
+  await Promise.all(
+    candidates.map((p) =>
+      limit(async () => {
+        if (signal?.aborted) return;
+        if (open.has(p)) {
+          skippedOpen += 1;
+          s.reporter.event({ level: 'info', type: 'ship.skip', message: `${p} is open for writing; not finished yet`, path: p });
+          return;
+        }
+        await s.shipper.shipFile(p);
+        done += 1;
+        s.reporter.progress?.({ unit: 'files', done, total: candidates.length, label: 'shipping' });
+        const now = s.clock.now().getTime();
+        if (now - lastCheckpoint > SHIP_DEFAULTS.checkpointMs) {
+          lastCheckpoint = now;
+          await s.shipper.flush();
+        }
+      }),
+    ),
+  );
+  await s.shipper.flush();
+  return { scanned, skippedOpen };
+}
+
+export interface BackupResult {
+  host: string;
+  paths: string[];
+  scanned: number;
+  skippedOpen: number;
+  stats: ShipStats;
+  durationMs: number;
+}
+
+/** `cairn ship backup`: ship everything finished under the paths once, then return. */
+export async function shipBackup(o: ShipOptions): Promise<BackupResult> {
+  const session = await openShipSession(o, SHIP_DEFAULTS.attempts);
+  const started = performance.now();
+  try {
+    const r = await reconcile(session, o.signal);
+    return {
+      host: session.host,
+      paths: session.roots,
+      ...r,
+      stats: session.shipper.stats,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await session.lock.release();
+  }
+}

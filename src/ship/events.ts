@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { CairnError } from '../core/errors.js';
+
+/** What the filesystem told us about one path. */
+export interface FsEvent {
+  kind: 'closed-write' | 'moved-in' | 'created' | 'removed' | 'dir-created' | 'overflow';
+  path: string;
+}
+
+/** A source of filesystem events for the watched paths. */
+export interface EventSource {
+  /** Resolves once every watch is in place: events after this are not missed. */
+  ready: Promise<void>;
+  /** Rejects if the source fails after start. */
+  done: Promise<void>;
+  close(): void;
+}
+
+function classify(events: string[], path: string): FsEvent | undefined {
+  const has = (e: string): boolean => events.includes(e);
+  if (has('Q_OVERFLOW')) return { kind: 'overflow', path };
+  if (has('ISDIR')) return has('CREATE') || has('MOVED_TO') ? { kind: 'dir-created', path } : undefined;
+  if (has('CLOSE_WRITE')) return { kind: 'closed-write', path };
+  if (has('MOVED_TO')) return { kind: 'moved-in', path };
+  if (has('CREATE')) return { kind: 'created', path };
+  if (has('DELETE') || has('MOVED_FROM')) return { kind: 'removed', path };
+  return undefined;
+}
+
+/**
+ * inotify through `inotifywait` (inotify-tools): it reports IN_CLOSE_WRITE and
+ * IN_MOVED_TO, which neither fs.watch nor chokidar expose, and adds watches for
+ * new subdirectories itself with -r. Paths are NUL-terminated, so any file name is safe.
+ */
+export function inotifySource(paths: string[], recursive: boolean, onEvent: (e: FsEvent) => void): EventSource {
+  const args = [
+    '-m',
+    ...(recursive ? ['-r'] : []),
+    '--format',
+    '%e %w%f%0',
+    '--no-newline',
+    '-e', 'close_write', '-e', 'moved_to', '-e', 'create', '-e', 'delete', '-e', 'moved_from',
+    '--',
+    ...paths,
+  ];
+  let child: ChildProcess;
+  try {
+    child = spawn('inotifywait', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new CairnError('UNAVAILABLE', 'cannot start inotifywait', { cause: err });
+  }
+  let closing = false;
+  let stderr = '';
+  let resolveReady: () => void;
+  let rejectReady: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', (err) => {
+      const e =
+        (err as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new CairnError('UNAVAILABLE', 'ship watch needs inotifywait, which is not installed', {
+              hint: 'install inotify-tools (apt-get install inotify-tools), or use --finished quiet',
+            })
+          : new CairnError('UNAVAILABLE', `inotifywait failed: ${err.message}`, { cause: err });
+      rejectReady(e);
+      reject(e);
+    });
+    child.on('exit', (code) => {
+      if (closing) return resolve();
+      const tail = stderr.trim().split('\n').slice(-2).join('; ');
+      const e = new CairnError('UNAVAILABLE', `inotifywait stopped (exit ${code}): ${tail}`, {
+        hint: /max_user_watches|upper limit/.test(stderr)
+          ? 'raise fs.inotify.max_user_watches (sysctl), or watch fewer directories'
+          : 'check that the watched paths exist and are readable',
+      });
+      rejectReady(e);
+      reject(e);
+    });
+  });
+  done.catch(() => undefined);
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (stderr.length > 65536) stderr = stderr.slice(-8192);
+    if (stderr.includes('Watches established')) resolveReady();
+  });
+  let buf = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\0')) !== -1) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const sp = line.indexOf(' ');
+      if (sp === -1) continue;
+      const ev = classify(line.slice(0, sp).split(','), line.slice(sp + 1));
+      if (ev) onEvent(ev);
+    }
+  });
+  return {
+    ready,
+    done,
+    close() {
+      closing = true;
+      child.kill('SIGTERM');
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { ObjectStore } from '../storage/object-store.js';
+import { isUnder, listManifests } from './catalog.js';
+
+export interface RestorePoint {
+  time: string;
+  host: string;
+  dir: string;
+  key: string;
+}
+
+/** The points in time that can be restored: one per manifest, oldest first. */
+export async function listRestorePoints(
+  store: Pick<ObjectStore, 'list'>,
+  o: { host?: string | undefined; path?: string | undefined } = {},
+): Promise<RestorePoint[]> {
+  const refs = await listManifests(store, o.host);
+  return refs
+    .filter((r) => !o.path || isUnder(r.dir, o.path) || isUnder(o.path, r.dir))
+    .map((r) => ({ time: r.time.toISOString(), host: r.host, dir: r.dir, key: r.key }));
+}

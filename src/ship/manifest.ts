@@ -1,0 +1,75 @@
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
+
+/** One directory as it was at `time`: every shipped file with its size, mtime, mode and content hash. */
+export interface Manifest {
+  version: 1;
+  host: string;
+  dir: string;
+  time: string;
+  files: ManifestEntry[];
+}
+
+export interface ManifestEntry {
+  name: string;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  sha256: string;
+}
+
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+const entrySchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((n) => n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\0'), 'must be a plain file name'),
+    size: z.number().int().nonnegative(),
+    mtimeMs: z.number().finite(),
+    mode: z.number().int().min(0).max(0o7777),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+
+const manifestSchema = z
+  .object({
+    version: z.literal(1),
+    host: z.string().min(1),
+    dir: z
+      .string()
+      .refine((d) => posix.isAbsolute(d) && posix.normalize(d) === d && !d.includes('\0'), 'must be a normalised absolute path'),
+    time: z.iso.datetime(),
+    files: z.array(entrySchema),
+  })
+  .strict();
+
+export function encodeManifest(m: Manifest): Buffer {
+  return Buffer.from(JSON.stringify(m));
+}
+
+/** Parses and checks a stored manifest; anything malformed or hostile is an INTEGRITY error. */
+export function decodeManifest(bytes: Buffer, key: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new CairnError('INTEGRITY', `manifest ${key} is not valid JSON`, { cause: err, hint: 'it may be corrupted; restore from an earlier point in time with --at' });
+  }
+  const r = manifestSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new CairnError('INTEGRITY', `manifest ${key} is invalid: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), {
+      hint: 'it may be corrupted or hostile; restore from an earlier point in time with --at',
+    });
+  }
+  const names = new Set<string>();
+  for (const f of r.data.files) {
+    if (names.has(f.name)) throw new CairnError('INTEGRITY', `manifest ${key} lists ${f.name} twice`);
+    names.add(f.name);
+  }
+  return r.data as Manifest;
+}

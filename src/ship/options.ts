@@ -1,0 +1,51 @@
+import { access, constants, realpath, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { CairnError, fromFsError } from '../core/errors.js';
+import type { FinishedMode } from '../config/schema.js';
+
+/** Every ship option with its default, in one place. */
+export const SHIP_DEFAULTS = {
+  recursive: false,
+  finished: ['rename', 'close', 'hardlink'] as FinishedMode[],
+  quietPeriodMs: 30_000,
+  concurrency: 8,
+  smallFileBytes: 8 * 1024 * 1024,
+  /** The daemon flushes manifests this long after a directory changed. */
+  flushDelayMs: 200,
+  /** `ship backup` writes manifests at least this often, so a killed run loses little. */
+  checkpointMs: 30_000,
+  /** The daemon rescans everything this often, catching anything inotify missed. */
+  rescanMs: 10 * 60_000,
+  /** Unfinished multipart uploads older than this are aborted. */
+  staleUploadMs: 24 * 3_600_000,
+  /** Prune never deletes what is younger than this (nor anything a manifest this young refers to). */
+  graceMs: 6 * 3_600_000,
+  minGraceMs: 3_600_000,
+  /** Attempts for transient storage errors in `ship backup` (the daemon retries without end). */
+  attempts: 8,
+} as const;
+
+export function defaultHost(): string {
+  return hostname();
+}
+
+/** Resolves and checks the paths a user asked to ship: they must exist and be readable. */
+export async function resolveShipPaths(paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) {
+    throw new CairnError('USAGE', 'no path to ship', { hint: 'give one or more directories, e.g. cairn ship backup /var/lib/app' });
+  }
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    try {
+      const real = await realpath(abs);
+      const st = await stat(real);
+      await access(real, constants.R_OK | (st.isDirectory() ? constants.X_OK : 0));
+      out.push(real);
+    } catch (err) {
+      throw fromFsError(err, abs, 'path to ship');
+    }
+  }
+  return [...new Set(out)];
+}

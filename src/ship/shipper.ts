@@ -1,0 +1,330 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Stats } from 'node:fs';
+import type { Clock } from '../core/clock.js';
+import { errnoCode, fromFsError, isCairnError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
+import { retry } from '../core/retry.js';
+import type { ByteRate } from '../core/rate.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { isTransient } from '../storage/s3-errors.js';
+import { isUnder, listManifests, newestPerSeries, readManifest } from './catalog.js';
+import { manifestKey, objectKey, OBJECTS_PREFIX, shaFromObjectKey } from './layout.js';
+import { encodeManifest } from './manifest.js';
+import type { Manifest, ManifestEntry } from './manifest.js';
+import { readAndHash, sha256File } from './hash.js';
+import { References } from './references.js';
+import type { PathFilter } from './filter.js';
+import { ShipStats } from './stats.js';
+
+export interface ShipperOptions {
+  host: string;
+  /** Absolute watched paths. */
+  roots: string[];
+  recursive: boolean;
+  filter: PathFilter;
+  /** Files read into memory whole (hashed and uploaded from one read) up to this size. */
+  smallFileBytes: number;
+  rate?: ByteRate | undefined;
+  /** Retry attempts for transient storage errors (Infinity in the daemon). */
+  attempts: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ShipperDeps {
+  store: ObjectStore;
+  clock: Clock;
+  reporter: Reporter;
+}
+
+interface Shipped {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+  mode: number;
+  sha256: string;
+}
+
+export type ShipOutcome = 'uploaded' | 'stored-already' | 'unchanged' | 'changed' | 'gone' | 'skipped' | 'failed';
+
+const sameFile = (a: Shipped, st: Stats): boolean =>
+  a.size === st.size && a.mtimeMs === st.mtimeMs && a.ino === st.ino && a.dev === st.dev;
+
+/**
+ * Ships files and writes directory manifests. Used by `ship backup` (once) and
+ * `ship watch` (for every finished file). Objects are written before any
+ * manifest that refers to them, so a crash at any point leaves no manifest
+ * pointing at a missing object.
+ */
+export class Shipper {
+  readonly stats = new ShipStats();
+  private readonly files = new Map<string, Shipped>();
+  private readonly byInode = new Map<string, Shipped>();
+  private readonly refs = new References();
+  private readonly dirty = new Set<string>();
+  private readonly lastWritten = new Map<string, string>();
+  private lastStamp = 0;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: ShipperDeps,
+    private readonly o: ShipperOptions,
+  ) {}
+
+  private withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retry(fn, {
+      attempts: this.o.attempts,
+      baseMs: 250,
+      maxMs: 30_000,
+      retryable: isTransient,
+      signal: this.o.signal,
+      onRetry: (err, attempt, delayMs) => {
+        this.stats.retries += 1;
+        this.deps.reporter.event({
+          level: 'warn',
+          type: 'ship.retry',
+          message: `${what}: ${err instanceof Error ? err.message : String(err)}; retrying in ${delayMs} ms (attempt ${attempt})`,
+        });
+      },
+    });
+  }
+
+  /** Learns what is already shipped from the newest manifest of each directory: one listing plus one read per directory. */
+  async load(): Promise<void> {
+    const refs = await this.withRetry('listing manifests', () => listManifests(this.deps.store, this.o.host));
+    const now = this.deps.clock.now();
+    for (const ref of newestPerSeries(refs)) {
+      this.lastStamp = Math.max(this.lastStamp, ref.time.getTime());
+      if (!this.o.roots.some((r) => isUnder(ref.dir, r))) continue;
+      const m = await this.withRetry(`reading ${ref.key}`, () => readManifest(this.deps.store, ref));
+      for (const f of m.files) {
+        const rec: Shipped = { size: f.size, mtimeMs: f.mtimeMs, ino: -1, dev: -1, mode: f.mode, sha256: f.sha256 };
+        this.files.set(join(m.dir, f.name), rec);
+      }
+      this.refs.setCurrent(m.dir, new Set(m.files.map((f) => f.sha256)), now);
+      this.lastWritten.set(m.dir, entriesFingerprint(m.files));
+    }
+  }
+
+  /** Lists every stored object once, so shipping many new files needs no request per file to find duplicates. */
+  async loadObjectIndex(): Promise<void> {
+    await this.withRetry('listing objects', async () => {
+      for await (const o of this.deps.store.list(OBJECTS_PREFIX)) {
+        const sha = shaFromObjectKey(o.key);
+        if (sha) this.refs.noteStored(sha, o.lastModified);
+      }
+    });
+    this.refs.listedAll = true;
+  }
+
+  /** True when the file at `path` was shipped as it is now (by size, mtime and inode). */
+  isShipped(path: string, st: Stats): boolean {
+    const rec = this.files.get(path);
+    if (!rec) return false;
+    if (rec.ino === -1 && rec.size === st.size && rec.mtimeMs === st.mtimeMs) {
+      // Learnt from a manifest, which holds no inode: adopt this one.
+      rec.ino = st.ino;
+      rec.dev = st.dev;
+      this.byInode.set(`${st.dev}:${st.ino}`, rec);
+    }
+    return sameFile(rec, st);
+  }
+
+  async shipFile(path: string): Promise<ShipOutcome> {
+    let st: Stats;
+    try {
+      st = await lstat(path);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        this.markDirty(dirname(path));
+        return 'gone';
+      }
+      return this.failed(path, fromFsError(err, path, 'reading file'));
+    }
+    if (!st.isFile()) return 'skipped';
+    if (this.isShipped(path, st)) return 'unchanged';
+    try {
+      const outcome = await this.store(path, st);
+      if (outcome !== 'changed') this.markDirty(dirname(path));
+      return outcome;
+    } catch (err) {
+      if (this.o.signal?.aborted) throw err;
+      return this.failed(path, err);
+    }
+  }
+
+  private failed(path: string, err: unknown): ShipOutcome {
+    this.stats.failures += 1;
+    const e = isCairnError(err) ? err : fromFsError(err, path, 'shipping');
+    this.deps.reporter.event({ level: 'error', type: 'ship.error', message: e.message, path, code: e.code });
+    return 'failed';
+  }
+
+  private async store(path: string, st: Stats): Promise<ShipOutcome> {
+    const linked = this.byInode.get(`${st.dev}:${st.ino}`);
+    let sha256: string;
+    let body: Buffer | undefined;
+    if (linked && linked.size === st.size && linked.mtimeMs === st.mtimeMs) {
+      sha256 = linked.sha256; // a hard link of a file already shipped: no need to read it
+    } else if (st.size <= this.o.smallFileBytes) {
+      try {
+        ({ body, sha256 } = await readAndHash(path));
+      } catch (err) {
+        throw fromFsError(err, path, 'reading file');
+      }
+    } else {
+      sha256 = await sha256File(path, this.o.signal).catch((err: unknown) => {
+        throw fromFsError(err, path, 'reading file');
+      });
+    }
+    const after = await lstat(path).catch(() => undefined);
+    if (!after || after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ino !== st.ino) {
+      this.deps.reporter.event({ level: 'debug', type: 'ship.changed', message: `${path} changed while being read`, path });
+      return 'changed';
+    }
+    const needsUpload = !(await this.reusable(sha256));
+    if (needsUpload) {
+      const key = objectKey(sha256);
+      const started = this.deps.clock.now();
+      if (body) {
+        const b = body;
+        await this.o.rate?.take(b.length, this.o.signal);
+        await this.withRetry(`storing ${path}`, () => this.deps.store.put(key, b, { signal: this.o.signal }));
+        this.stats.bytesUploaded += b.length;
+      } else {
+        const r = await this.withRetry(`storing ${path}`, () =>
+          this.deps.store.putFile(key, path, {
+            size: st.size,
+            sha256,
+            signal: this.o.signal,
+            gate: async (n, signal) => {
+              await this.o.rate?.take(n, signal);
+              this.stats.bytesUploaded += n;
+            },
+          }),
+        );
+        this.stats.bytesResumed += r.resumedBytes;
+      }
+      this.refs.noteStored(sha256, started);
+      this.stats.filesUploaded += 1;
+    } else {
+      this.stats.filesStoredAlready += 1;
+    }
+    const rec: Shipped = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, mode: st.mode & 0o7777, sha256 };
+    this.files.set(path, rec);
+    this.byInode.set(`${st.dev}:${st.ino}`, rec);
+    this.stats.bytesShipped += st.size;
+    this.deps.reporter.event({
+      level: 'info',
+      type: 'ship.file',
+      message: `${needsUpload ? 'stored' : 'already stored'} ${path}`,
+      path,
+      bytes: st.size,
+      sha256,
+      uploaded: needsUpload,
+    });
+    return needsUpload ? 'uploaded' : 'stored-already';
+  }
+
+  /** Whether an object with this content may be referenced without storing it again (see References). */
+  private async reusable(sha: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    if (this.refs.fresh(sha, now)) return true;
+    if (this.refs.listedAll && !this.refs.knownStored(sha)) return false;
+    const info = await this.withRetry('checking object', () => this.deps.store.head(objectKey(sha)));
+    if (!info) return false;
+    this.refs.noteStored(sha, info.lastModified);
+    return this.refs.fresh(sha, now);
+  }
+
+  markDirty(dir: string): void {
+    this.dirty.add(dir);
+  }
+
+  get pendingDirs(): number {
+    return this.dirty.size;
+  }
+
+  /** Writes a manifest for every directory that changed; serialised, so manifests of one directory never race. */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushNow());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const dirs = [...this.dirty];
+    this.dirty.clear();
+    const built: { dir: string; files: ManifestEntry[] }[] = [];
+    for (const dir of dirs) {
+      const files = await this.entriesOf(dir);
+      if (this.lastWritten.get(dir) === entriesFingerprint(files)) continue;
+      if (files.length === 0 && !this.lastWritten.has(dir)) continue;
+      built.push({ dir, files });
+    }
+    if (built.length === 0) return;
+    try {
+      await this.withRetry('flushing storage', () => this.deps.store.sync());
+      for (const b of built) await this.writeManifest(b.dir, b.files);
+    } catch (err) {
+      for (const b of built) this.dirty.add(b.dir);
+      throw err;
+    }
+  }
+
+  private async entriesOf(dir: string): Promise<ManifestEntry[]> {
+    let names: string[];
+    try {
+      names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+      throw fromFsError(err, dir, 'listing directory');
+    }
+    const now = this.deps.clock.now();
+    const current = this.refs.currentOf(dir);
+    const out: ManifestEntry[] = [];
+    for (const name of names.sort()) {
+      const path = join(dir, name);
+      const rec = this.files.get(path);
+      if (!rec) continue;
+      if (!current?.has(rec.sha256) && !this.refs.fresh(rec.sha256, now)) {
+        // Evidence went stale while waiting (storage was down for long): store it again first.
+        this.files.delete(path);
+        this.stats.requeued += 1;
+        continue;
+      }
+      out.push({ name, size: rec.size, mtimeMs: rec.mtimeMs, mode: rec.mode, sha256: rec.sha256 });
+    }
+    return out;
+  }
+
+  private async writeManifest(dir: string, files: ManifestEntry[]): Promise<void> {
+    const now = this.deps.clock.now();
+    // Stamps only move forward, so the newest manifest of a series is always the last one written.
+    const t = Math.max(now.getTime(), this.lastStamp + 1);
+    this.lastStamp = t;
+    const time = new Date(t);
+    const m: Manifest = { version: 1, host: this.o.host, dir, time: time.toISOString(), files };
+    const key = manifestKey(this.o.host, dir, time);
+    await this.withRetry(`writing manifest for ${dir}`, () =>
+      this.deps.store.put(key, encodeManifest(m), { ifNoneMatch: true, contentType: 'application/json' }),
+    );
+    this.refs.setCurrent(dir, new Set(files.map((f) => f.sha256)), now);
+    this.lastWritten.set(dir, entriesFingerprint(files));
+    this.stats.manifestsWritten += 1;
+    this.deps.reporter.event({
+      level: 'info',
+      type: 'ship.manifest',
+      message: `manifest of ${dir} (${files.length} files)`,
+      dir,
+      key,
+      files: files.length,
+    });
+  }
+}
+
+function entriesFingerprint(files: readonly ManifestEntry[]): string {
+  return files.map((f) => `${f.name}\0${f.sha256}\0${f.mtimeMs}\0${f.mode}`).join('\n');
+}
