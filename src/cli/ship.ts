@@ -3,11 +3,15 @@ import { CairnError } from '../core/errors.js';
 import { formatMs } from '../core/duration.js';
 import { formatBytes, parseRate } from '../core/rate.js';
 import { shipBackup } from '../ship/backup.js';
-import { listRestorePoints } from '../ship/list.js';
+import { shipWatch } from '../ship/watch.js';
+import { parseListen, serveMetrics } from '../ship/metrics.js';
+import { finishedModes } from '../config/schema.js';
+import type { FinishedMode } from '../config/schema.js';
+import { parseDuration } from '../core/duration.js';
 import { addStorageOptions, openTargetWith } from './context.js';
 import type { StorageFlags } from './context.js';
 import type { Runner } from './main.js';
-import { table } from './output.js';
+import { registerShipRestore } from './ship-restore.js';
 
 interface ShipFlags extends StorageFlags {
   to?: string;
@@ -19,9 +23,9 @@ interface ShipFlags extends StorageFlags {
   maxRate?: string;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-function positiveInt(v: string | undefined, flag: string): number | undefined {
+export function positiveInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new CairnError('USAGE', `${flag} must be a whole number above 0, got "${v}"`);
@@ -47,6 +51,7 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
     .description('Ship finished files to object storage with point-in-time manifests; list, restore, prune, verify.');
 
   const onSignal = (): void => controller.abort();
+  registerShipRestore(ship, runner, onSignal);
 
   shipSourceOptions(
     ship
@@ -92,24 +97,65 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
     });
   });
 
-  addStorageOptions(
+  shipSourceOptions(
     ship
-      .command('list')
-      .description('List the points in time that can be restored.')
-      .option('--from <target>', 'where to look (default: $CAIRN_REPO, ~/.local/share/cairn)')
-      .option('--host <name>', 'only this host')
-      .option('--path <dir>', 'only this directory and below'),
-  ).action(async (_o: unknown, cmd: Command) => {
-    await runner.run(cmd, async (ctx) => {
-      const f = cmd.opts<StorageFlags & { from?: string; host?: string; path?: string }>();
-      const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
-      await store.check();
-      const points = await listRestorePoints(store, { host: f.host, path: f.path });
-      ctx.out.result(points, () =>
-        points.length
-          ? table([['TIME', 'HOST', 'DIRECTORY'], ...points.map((p) => [p.time, p.host, p.dir])])
-          : `no restore points in ${store.url}`,
-      );
+      .command('watch')
+      .argument('<paths...>', 'directories to watch')
+      .description('Run as a daemon: ship every file under PATHS as soon as it is finished.'),
+  )
+    .option('--finished <modes>', 'what makes a file finished: rename, close, hardlink, quiet (comma-separated; default rename,close,hardlink)')
+    .option('--quiet-period <duration>', 'with --finished quiet: unchanged for this long (default 30s)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics')
+    .action(async (paths: string[], _o: unknown, cmd: Command) => {
+      await runner.run(cmd, async (ctx) => {
+        const f = cmd.opts<ShipFlags & { finished?: string; quietPeriod?: string; metrics?: string }>();
+        const cfg = ctx.config.ship ?? {};
+        const store = openTargetWith(ctx, f.to ?? cfg.to, f);
+        const finished = f.finished ? parseFinished(f.finished) : cfg.finished;
+        const quietPeriod = f.quietPeriod ?? cfg.quietPeriod;
+        const metrics = f.metrics ?? cfg.metrics;
+        const listen = metrics ? parseListen(metrics) : undefined;
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        const daemon = await shipWatch({
+          store,
+          paths,
+          host: f.host ?? cfg.host,
+          recursive: f.recursive ?? cfg.recursive,
+          include: f.include ?? cfg.include,
+          exclude: f.exclude ?? cfg.exclude,
+          concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
+          maxRate: f.maxRate ? parseRate(f.maxRate) : cfg.maxRate ? parseRate(cfg.maxRate) : undefined,
+          finished,
+          quietPeriodMs: quietPeriod ? parseDuration(quietPeriod, '--quiet-period') : undefined,
+          reporter: ctx.out,
+          signal: ctx.signal,
+        });
+        const server = listen ? await serveMetrics(daemon, listen) : undefined;
+        ctx.out.event({
+          level: 'warn',
+          type: 'ship.summary',
+          message: `watching ${daemon.roots.join(', ')} → ${store.url} as host ${daemon.host}${listen ? `; metrics on http://${listen.host}:${listen.port}/metrics` : ''}`,
+        });
+        try {
+          await daemon.done;
+        } finally {
+          server?.close();
+        }
+        const st = daemon.stats;
+        ctx.out.result({ stopped: true, stats: st.toJSON() }, () =>
+          `stopped: ${st.filesUploaded} uploaded, ${st.filesStoredAlready} already stored, ${st.manifestsWritten} manifests, ${st.failures} failures`,
+        );
+      });
     });
-  });
+}
+
+function parseFinished(text: string): FinishedMode[] {
+  const modes = text.split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of modes) {
+    if (!(finishedModes as readonly string[]).includes(m)) {
+      throw new CairnError('USAGE', `unknown --finished mode "${m}"`, { hint: `use one or more of ${finishedModes.join(', ')}` });
+    }
+  }
+  if (!modes.length) throw new CairnError('USAGE', '--finished needs at least one mode');
+  return modes as FinishedMode[];
 }

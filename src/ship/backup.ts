@@ -4,6 +4,8 @@ import pLimit from 'p-limit';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { ByteRate } from '../core/rate.js';
+import { retry } from '../core/retry.js';
+import { isTransient } from '../storage/s3-errors.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -44,14 +46,31 @@ export interface ShipSession {
   concurrency: number;
 }
 
-/** Checks the paths and the target, takes the path locks and loads what is already shipped. */
-export async function openShipSession(o: ShipOptions, attempts: number): Promise<ShipSession> {
+/**
+ * Checks the paths, takes the path locks, checks the target and loads what is
+ * already shipped. `beforeLoad` runs once the locks are held (the daemon starts
+ * watching there, so nothing that happens during loading is missed).
+ */
+export async function openShipSession(
+  o: ShipOptions,
+  attempts: number,
+  beforeLoad?: (roots: string[]) => Promise<void>,
+): Promise<ShipSession> {
   const roots = await resolveShipPaths(o.paths);
   const reporter = o.reporter ?? silentReporter;
   const clock = o.clock ?? systemClock;
-  await o.store.check({ create: true });
   const lock = await lockPaths(roots, 'ship', o.lockDir);
   try {
+    await beforeLoad?.(roots);
+    await retry(() => o.store.check({ create: true }), {
+      attempts,
+      baseMs: 500,
+      maxMs: 30_000,
+      retryable: isTransient,
+      signal: o.signal,
+      onRetry: (err) =>
+        reporter.event({ level: 'warn', type: 'ship.retry', message: `${(err as Error).message}; retrying` }),
+    });
     const host = o.host ?? defaultHost();
     const filter = makeFilter(o.include, o.exclude ?? [...DEFAULT_EXCLUDES]);
     const recursive = o.recursive ?? SHIP_DEFAULTS.recursive;

@@ -68,7 +68,14 @@ export class Engine {
   async handle(req: Incoming): Promise<Outgoing> {
     const started = Date.now();
     const { Action: action = '', Version: _version, ...params } = req.params;
-    const call: RecordedCall = { action, region: req.region, service: req.service, at: started, params, status: 0 };
+    const call: RecordedCall = {
+      action,
+      region: req.region,
+      service: req.service,
+      at: started,
+      params,
+      status: 0,
+    };
     this.calls.push(call);
     if (this.opts.latencyMs > 0) await sleep(this.opts.latencyMs);
     const requestId = randomUUID();
@@ -108,7 +115,8 @@ export class Engine {
     const p: QMap = parseQuery(req.params);
     if (service === 'ec2' && this.opts.rateLimits) {
       const cls = typeof def.cls === 'function' ? def.cls(p) : def.cls;
-      if (!this.limiter.allow(region, action, cls)) throw new SimError('RequestLimitExceeded', 'Request limit exceeded.');
+      if (!this.limiter.allow(region, action, cls))
+        throw new SimError('RequestLimitExceeded', 'Request limit exceeded.');
     }
     this.state.settle();
     if (p.DryRun === 'true') {
@@ -130,7 +138,8 @@ export class Engine {
 
   private injectFault(action: string, region: string): void {
     const i = this.opts.faults.findIndex(
-      (f) => (f.action === action || f.action === '*') && (!f.region || f.region === region) && (f.count ?? 1) > 0,
+      (f) =>
+        (f.action === action || f.action === '*') && (!f.region || f.region === region) && (f.count ?? 1) > 0,
     );
     const f = this.opts.faults[i];
     if (!f) return;

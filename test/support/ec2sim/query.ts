@@ -20,7 +20,8 @@ export function parseQuery(flat: Record<string, string>): QMap {
       const slot: string | number = Array.isArray(node) ? Number(part) - 1 : part;
       if (Array.isArray(node) && !isIndex(part)) break;
       const last = i === parts.length - 1;
-      const get = (): QValue | undefined => (Array.isArray(node) ? node[slot as number] : node[slot as string]);
+      const get = (): QValue | undefined =>
+        Array.isArray(node) ? node[slot as number] : node[slot as string];
       const put = (v: QValue): void => {
         if (Array.isArray(node)) node[slot as number] = v;
         else node[slot as string] = v;
@@ -35,7 +36,7 @@ export function parseQuery(flat: Record<string, string>): QMap {
         child = wantList ? [] : {};
         put(child);
       }
-      node = child as QMap | QList;
+      node = child;
     }
   }
   return root;
@@ -62,7 +63,8 @@ export function int(node: QMap, key: string): number | undefined {
   const v = str(node, key);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n)) throw invalidValue(`Value (${v}) for parameter ${key} is invalid. Expected an integer.`);
+  if (!Number.isInteger(n))
+    throw invalidValue(`Value (${v}) for parameter ${key} is invalid. Expected an integer.`);
   return n;
 }
 

@@ -58,7 +58,8 @@ export interface ImageSeed {
   tags?: Record<string, string>;
 }
 
-const failCount = (f: number | boolean | undefined): number => (f === true ? 1 : typeof f === 'number' ? f : 0);
+const failCount = (f: number | boolean | undefined): number =>
+  f === true ? 1 : typeof f === 'number' ? f : 0;
 
 export function seedVolume(state: SimState, region: string, spec: StandaloneVolumeSeed): Volume {
   const v = newVolume(state, {
@@ -93,7 +94,8 @@ export function seedInstance(
     instanceType: spec.instanceType ?? 't3.micro',
     launchTime: now,
     state: spec.state ?? 'running',
-    stateReason: spec.state === 'stopped' ? 'Client.UserInitiatedShutdown: User initiated shutdown' : undefined,
+    stateReason:
+      spec.state === 'stopped' ? 'Client.UserInitiatedShutdown: User initiated shutdown' : undefined,
     rootDeviceName: spec.volumes[0]?.device ?? '/dev/xvda',
     tags,
     faults: spec.faults ?? {},
@@ -102,13 +104,23 @@ export function seedInstance(
   const volumeIds = spec.volumes.map((vs, i) => {
     const v = seedVolume(state, region, { ...vs, az });
     v.state = 'in-use';
-    v.attachment = { instanceId: instance.id, device: vs.device, attachTime: now, deleteOnTermination: i === 0 };
+    v.attachment = {
+      instanceId: instance.id,
+      device: vs.device,
+      attachTime: now,
+      deleteOnTermination: i === 0,
+    };
     return v.id;
   });
   return { instanceId: instance.id, volumeIds };
 }
 
-export function seedSnapshot(state: SimState, opts: Ec2SimOptions, region: string, spec: SnapshotSeed): string {
+export function seedSnapshot(
+  state: SimState,
+  opts: Ec2SimOptions,
+  region: string,
+  spec: SnapshotSeed,
+): string {
   const volume = spec.volumeId ? state.region(region).volumes.get(spec.volumeId) : undefined;
   const now = state.now();
   const startTime = spec.startTime === undefined ? now : new Date(spec.startTime).getTime();

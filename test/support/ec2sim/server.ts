@@ -1,7 +1,7 @@
 /** The HTTP side: one loopback server for every region and both services. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Engine, Service } from './engine.js';
+import type { Engine } from './engine.js';
 
 const CREDENTIAL = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
 
@@ -35,7 +35,7 @@ async function serve(engine: Engine, req: IncomingMessage, res: ServerResponse):
     res.writeHead(400, { 'content-type': 'text/plain' }).end(`unsupported service ${scope.service}`);
     return;
   }
-  const out = await engine.handle({ service: scope.service as Service, region: scope.region, params });
+  const out = await engine.handle({ service: scope.service, region: scope.region, params });
   res.writeHead(out.status, {
     'content-type': 'text/xml;charset=UTF-8',
     'x-amzn-requestid': out.requestId,

@@ -75,7 +75,7 @@ export class SimState {
 
   /** Schedules `to` at simulated time `at`. */
   move<T extends Instance | Volume>(r: T, to: NonNullable<T['transition']>['to'], at: number): void {
-    r.transition = { to, at } as T['transition'];
+    r.transition = { to, at };
     this.moving.add(r);
   }
 

@@ -2,12 +2,11 @@
 
 export type Tags = Map<string, string>;
 
-export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+export type InstanceStateName =
+  'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
 /** What an instance does when asked to stop or start. */
-export type InstanceFault =
-  | { kind: 'stuck' }
-  | { kind: 'error'; code: string; message?: string };
+export type InstanceFault = { kind: 'stuck' } | { kind: 'error'; code: string; message?: string };
 
 export interface InstanceFaults {
   stop?: InstanceFault;

@@ -3,7 +3,13 @@
 export const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 export const SNS_NS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);

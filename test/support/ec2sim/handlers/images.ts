@@ -83,7 +83,13 @@ export function newImage(
   state: SimState,
   region: string,
   accountId: string,
-  spec: { name: string; description?: string; rootDeviceName?: string; devices: ImageBlockDevice[]; tags: Map<string, string> },
+  spec: {
+    name: string;
+    description?: string;
+    rootDeviceName?: string;
+    devices: ImageBlockDevice[];
+    tags: Map<string, string>;
+  },
 ): Image {
   for (const d of spec.devices) {
     if (!d.snapshotId) continue;
@@ -132,7 +138,8 @@ function registerImage(ctx: Ctx): string {
       encrypted: (ebs && bool(ebs, 'Encrypted')) ?? false,
     };
   });
-  if (!devices.some((d) => d.snapshotId)) throw invalidValue('At least one block device must reference a snapshot');
+  if (!devices.some((d) => d.snapshotId))
+    throw invalidValue('At least one block device must reference a snapshot');
   const tags = tagSpecs(ctx.p, 'image');
   validateTags(tags);
   const image = newImage(ctx.state, ctx.region, ctx.opts.accountId, {
@@ -156,7 +163,7 @@ function deregisterImage(ctx: Ctx): string {
 }
 
 export const imageActions: Record<string, ActionDef> = {
-  DescribeImages: { handler: describeImages, cls: describeClass('ImageId') },
+  DescribeImages: { handler: describeImages, cls: describeClass('ImageId', 'Owner', 'ExecutableBy') },
   RegisterImage: { handler: registerImage, cls: 'mutating' },
   DeregisterImage: { handler: deregisterImage, cls: 'mutating' },
 };

@@ -22,18 +22,20 @@ const stateXml = (name: string, s: InstanceStateName): string =>
   wrap(name, el('code', STATE_CODES[s]) + el('name', s));
 
 function instanceXml(i: Instance, state: SimState): string {
-  const devices = state.volumesOf(i).map((v) =>
-    v.attachment
-      ? el('deviceName', v.attachment.device) +
-        wrap(
-          'ebs',
-          el('volumeId', v.id) +
-            el('status', 'attached') +
-            el('attachTime', iso(v.attachment.attachTime)) +
-            el('deleteOnTermination', v.attachment.deleteOnTermination),
-        )
-      : '',
-  );
+  const devices = state
+    .volumesOf(i)
+    .map((v) =>
+      v.attachment
+        ? el('deviceName', v.attachment.device) +
+          wrap(
+            'ebs',
+            el('volumeId', v.id) +
+              el('status', 'attached') +
+              el('attachTime', iso(v.attachment.attachTime)) +
+              el('deleteOnTermination', v.attachment.deleteOnTermination),
+          )
+        : '',
+    );
   const reasonCode = i.stateReason?.split(': ')[0];
   return (
     el('instanceId', i.id) +
@@ -102,7 +104,8 @@ function describeInstances(ctx: Ctx): string {
 }
 
 function raise(fault: InstanceFault | undefined, id: string): void {
-  if (fault?.kind === 'error') throw new SimError(fault.code, fault.message ?? `The instance '${id}' failed.`);
+  if (fault?.kind === 'error')
+    throw new SimError(fault.code, fault.message ?? `The instance '${id}' failed.`);
 }
 
 function targets(ctx: Ctx): Instance[] {
@@ -120,7 +123,10 @@ function stopInstances(ctx: Ctx): string {
   const force = bool(ctx.p, 'Force') === true;
   for (const i of list) {
     if (i.state === 'pending' || i.state === 'shutting-down' || i.state === 'terminated') {
-      throw new SimError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be stopped.`);
+      throw new SimError(
+        'IncorrectInstanceState',
+        `The instance '${i.id}' is not in a state from which it can be stopped.`,
+      );
     }
     raise(i.faults.stop, i.id);
   }
@@ -141,7 +147,10 @@ function startInstances(ctx: Ctx): string {
   const list = targets(ctx);
   for (const i of list) {
     if (i.state === 'stopping' || i.state === 'shutting-down' || i.state === 'terminated') {
-      throw new SimError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be started.`);
+      throw new SimError(
+        'IncorrectInstanceState',
+        `The instance '${i.id}' is not in a state from which it can be started.`,
+      );
     }
     raise(i.faults.start, i.id);
   }

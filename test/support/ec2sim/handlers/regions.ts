@@ -1,5 +1,5 @@
 /** DescribeRegions over the regions the simulator was started with. */
-import type { ActionDef, Ctx } from '../context.js';
+import { describeClass, type ActionDef, type Ctx } from '../context.js';
 import { invalidValue } from '../errors.js';
 import { compileFilters, type FieldMap } from '../filters.js';
 import { filters, strings } from '../query.js';
@@ -29,10 +29,15 @@ function describeRegions(ctx: Ctx): string {
     .filter(match);
   return itemSet(
     'regionInfo',
-    rows.map((r) => el('regionName', r.name) + el('regionEndpoint', endpointOf(r.name)) + el('optInStatus', 'opt-in-not-required')),
+    rows.map(
+      (r) =>
+        el('regionName', r.name) +
+        el('regionEndpoint', endpointOf(r.name)) +
+        el('optInStatus', 'opt-in-not-required'),
+    ),
   );
 }
 
 export const regionActions: Record<string, ActionDef> = {
-  DescribeRegions: { handler: describeRegions, cls: 'describe' },
+  DescribeRegions: { handler: describeRegions, cls: describeClass('RegionName') },
 };

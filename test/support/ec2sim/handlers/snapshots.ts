@@ -89,7 +89,9 @@ function createSnapshots(ctx: Ctx): string {
   });
   for (const { volume } of plans) checkSnapshotable(ctx.state, volume, ctx.opts);
   const description = str(ctx.p, 'Description') ?? '';
-  const snaps = plans.map(({ volume, tags }) => snapshotVolume(ctx.state, volume, ctx.opts, description, tags));
+  const snaps = plans.map(({ volume, tags }) =>
+    snapshotVolume(ctx.state, volume, ctx.opts, description, tags),
+  );
   for (const s of snaps) ctx.state.hideUntil(s.id, ctx.now + ctx.opts.eventualConsistencyMs);
   return itemSet(
     'snapshotSet',
@@ -166,6 +168,9 @@ function deleteSnapshot(ctx: Ctx): string {
 export const snapshotActions: Record<string, ActionDef> = {
   CreateSnapshot: { handler: createSnapshot, cls: 'ebsCreate' },
   CreateSnapshots: { handler: createSnapshots, cls: 'ebsCreate' },
-  DescribeSnapshots: { handler: describeSnapshots, cls: describeClass('SnapshotId') },
+  DescribeSnapshots: {
+    handler: describeSnapshots,
+    cls: describeClass('SnapshotId', 'Owner', 'RestorableBy'),
+  },
   DeleteSnapshot: { handler: deleteSnapshot, cls: 'ebsCreate' },
 };

@@ -8,8 +8,16 @@ import { el } from '../xml.js';
 function publish(ctx: Ctx): string {
   const topicArn = str(ctx.p, 'TopicArn') ?? str(ctx.p, 'TargetArn');
   const message = str(ctx.p, 'Message');
-  if (!topicArn) throw new SimError('InvalidParameter', 'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
-  if (message === undefined) throw new SimError('InvalidParameter', 'Invalid parameter: Message Reason: no value for required parameter');
+  if (!topicArn)
+    throw new SimError(
+      'InvalidParameter',
+      'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
+    );
+  if (message === undefined)
+    throw new SimError(
+      'InvalidParameter',
+      'Invalid parameter: Message Reason: no value for required parameter',
+    );
   if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(topicArn)) {
     throw new SimError('InvalidParameter', 'Invalid parameter: TopicArn');
   }
@@ -21,7 +29,8 @@ function publish(ctx: Ctx): string {
   for (const entry of maps(attrs, 'entry')) {
     const name = str(entry, 'Name');
     const value = entry.Value;
-    const v = value && typeof value === 'object' && !Array.isArray(value) ? (str(value, 'StringValue') ?? '') : '';
+    const v =
+      value && typeof value === 'object' && !Array.isArray(value) ? (str(value, 'StringValue') ?? '') : '';
     if (name) attributes[name] = v;
   }
   const messageId = randomUUID();

@@ -20,7 +20,8 @@ export function validateTags(tags: ReadonlyMap<string, string>): void {
     if (k.length > 128) throw invalidValue(`Tag key exceeds the maximum length of 128 characters`);
     if (v.length > 256) throw invalidValue(`Tag value exceeds the maximum length of 256 characters`);
   }
-  if (tags.size > MAX_TAGS) throw new SimError('TagLimitExceeded', `The maximum number of tags is ${MAX_TAGS}.`);
+  if (tags.size > MAX_TAGS)
+    throw new SimError('TagLimitExceeded', `The maximum number of tags is ${MAX_TAGS}.`);
 }
 
 function resourceIds(ctx: Ctx): string[] {
@@ -91,14 +92,16 @@ function describeTags(ctx: Ctx): string {
     }
   }
   const match = compileFilters(filters(ctx.p), TAG_FIELDS);
-  const page = paginate(
-    rows.filter(match),
-    int(ctx.p, 'MaxResults'),
-    str(ctx.p, 'NextToken'),
-    { min: 5, max: 1000 },
-  );
+  const page = paginate(rows.filter(match), int(ctx.p, 'MaxResults'), str(ctx.p, 'NextToken'), {
+    min: 5,
+    max: 1000,
+  });
   const items = page.items.map(
-    (t) => el('resourceId', t.resourceId) + el('resourceType', t.resourceType) + el('key', t.key) + el('value', t.value),
+    (t) =>
+      el('resourceId', t.resourceId) +
+      el('resourceType', t.resourceType) +
+      el('key', t.key) +
+      el('value', t.value),
   );
   return itemSet('tagSet', items) + el('nextToken', page.nextToken);
 }

@@ -129,7 +129,9 @@ function attachVolume(ctx: Ctx): string {
     );
   }
   if (ctx.state.volumesOf(instance).some((v) => v.attachment?.device === device)) {
-    throw invalidValue(`Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`);
+    throw invalidValue(
+      `Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`,
+    );
   }
   volume.attachment = { instanceId, device, attachTime: ctx.now, deleteOnTermination: false };
   volume.state = 'in-use';
@@ -156,7 +158,11 @@ function deleteVolume(ctx: Ctx): string {
   const volumeId = requireStr(ctx.p, 'VolumeId');
   checkId(volumeId, 'vol-');
   const volume = ctx.state.volume(ctx.region, volumeId);
-  if (volume.attachment) throw new SimError('VolumeInUse', `Volume ${volumeId} is currently attached to ${volume.attachment.instanceId}`);
+  if (volume.attachment)
+    throw new SimError(
+      'VolumeInUse',
+      `Volume ${volumeId} is currently attached to ${volume.attachment.instanceId}`,
+    );
   if (volume.state !== 'available' && volume.state !== 'error') {
     throw incorrectState(`The volume '${volumeId}' is '${volume.state}'.`);
   }

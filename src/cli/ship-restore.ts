@@ -1,0 +1,188 @@
+import type { Command } from 'commander';
+import { systemClock } from '../core/clock.js';
+import { parseDuration } from '../core/duration.js';
+import { defaultHost } from '../ship/options.js';
+import { CairnError } from '../core/errors.js';
+import { formatBytes } from '../core/rate.js';
+import { describePolicy, policyFromFlags } from '../core/retention.js';
+import type { RetentionFlags } from '../core/retention.js';
+import { parsePointInTime } from '../core/timestamp.js';
+import { listRestorePoints } from '../ship/list.js';
+import { shipPrune } from '../ship/prune.js';
+import { shipRestore } from '../ship/restore.js';
+import { shipVerify } from '../ship/verify.js';
+import { addStorageOptions, openTargetWith } from './context.js';
+import type { StorageFlags } from './context.js';
+import type { Runner } from './main.js';
+import { table } from './output.js';
+import { positiveInt } from './ship.js';
+
+interface FromFlags extends StorageFlags {
+  from?: string;
+  host?: string;
+  path?: string;
+  at?: string;
+}
+
+function fromOptions(cmd: Command): Command {
+  return addStorageOptions(
+    cmd
+      .option('--from <target>', 'where the files were shipped (default: $CAIRN_REPO, ~/.local/share/cairn)')
+      .option('--host <name>', 'the host whose files to use (default: this host, or the only one)'),
+  );
+}
+
+export function registerShipRestore(ship: Command, runner: Runner, onSignal: () => void): void {
+  fromOptions(ship.command('list').description('List the points in time that can be restored.'))
+    .option('--path <dir>', 'only this directory and below')
+    .action(async (_o: unknown, cmd: Command) => {
+      await runner.run(cmd, async (ctx) => {
+        const f = cmd.opts<FromFlags>();
+        const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
+        await store.check();
+        const points = await listRestorePoints(store, { host: f.host, path: f.path });
+        ctx.out.result(points, () =>
+          points.length
+            ? table([['TIME', 'HOST', 'DIRECTORY'], ...points.map((p) => [p.time, p.host, p.dir])])
+            : `no restore points in ${store.url}`,
+        );
+      });
+    });
+
+  fromOptions(
+    ship
+      .command('restore')
+      .argument('<dest>', 'directory to restore into')
+      .description('Restore the files as they were at a point in time (default: now), verifying every byte.'),
+  )
+    .option('--path <dir>', 'only this directory and below; files land at DEST/<path relative to it> (default: all, at DEST/<absolute path>)')
+    .option('--at <time>', 'point in time: ISO time, date, or age like 6h / 2d ago (default: now)')
+    .option('--concurrency <n>', 'parallel downloads (default 8)')
+    .option('--dry-run', 'show what would be restored, write nothing')
+    .action(async (dest: string, _o: unknown, cmd: Command) => {
+      await runner.run(cmd, async (ctx) => {
+        const f = cmd.opts<FromFlags & { concurrency?: string; dryRun?: boolean }>();
+        const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
+        await store.check();
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        const r = await shipRestore({
+          store,
+          dest,
+          host: f.host,
+          path: f.path,
+          at: f.at ? parsePointInTime(f.at, systemClock.now()) : undefined,
+          concurrency: positiveInt(f.concurrency, '--concurrency'),
+          dryRun: f.dryRun,
+          reporter: ctx.out,
+          signal: ctx.signal,
+        });
+        if (ctx.signal.aborted) throw new CairnError('INTERRUPTED', 'interrupted; run again to finish (identical files are skipped)');
+        ctx.out.result(r, () =>
+          f.dryRun
+            ? `would restore ${r.files} files of host ${r.host} as of ${r.at} into ${r.dest}`
+            : `restored ${r.restored} files (${formatBytes(r.bytes)}), ${r.skippedIdentical} already identical, of host ${r.host} as of ${r.at} into ${r.dest}` +
+              (r.failed.length ? `\n${r.failed.length} FAILED` : ''),
+        );
+        if (r.failed.length) {
+          throw new CairnError('PARTIAL', `${r.failed.length} of ${r.files} files could not be restored`, {
+            hint: 'see the errors above; `cairn ship verify --read-data` checks the stored data',
+          });
+        }
+      });
+    });
+
+  fromOptions(ship.command('prune').description('Delete manifests the retention policy does not keep, and objects no kept manifest refers to.'))
+    .option('--keep-last <n>', 'keep the N newest manifests of each directory')
+    .option('--keep-hourly <n>', 'keep the newest of each of the last N hours')
+    .option('--keep-daily <n>', 'keep the newest of each of the last N days')
+    .option('--keep-weekly <n>', 'keep the newest of each of the last N ISO weeks')
+    .option('--keep-monthly <n>', 'keep the newest of each of the last N months')
+    .option('--keep-yearly <n>', 'keep the newest of each of the last N years')
+    .option('--keep-within <duration>', 'keep everything within this long of the newest, e.g. 7d, 1y6m')
+    .option('--grace <duration>', 'never delete anything younger than this (default 6h, at least 1h)')
+    .option('--all-hosts', 'apply the policy to every host (default: --host, or this host)')
+    .option('--dry-run', 'show what would be deleted and why, delete nothing')
+    .action(async (_o: unknown, cmd: Command) => {
+      await runner.run(cmd, async (ctx) => {
+        const f = cmd.opts<FromFlags & RetentionFlags & { grace?: string; allHosts?: boolean; dryRun?: boolean }>();
+        const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
+        const keep = ctx.config.ship?.keep ?? {};
+        const given = [f.keepLast, f.keepHourly, f.keepDaily, f.keepWeekly, f.keepMonthly, f.keepYearly, f.keepWithin].some(
+          (v) => v !== undefined,
+        );
+        const policy = given
+          ? policyFromFlags(f)
+          : policyFromFlags({
+              keepLast: keep.last,
+              keepHourly: keep.hourly,
+              keepDaily: keep.daily,
+              keepWeekly: keep.weekly,
+              keepMonthly: keep.monthly,
+              keepYearly: keep.yearly,
+              keepWithin: keep.within,
+            });
+        await store.check();
+        const graceText = f.grace ?? ctx.config.ship?.grace;
+        const r = await shipPrune({
+          store,
+          policy,
+          hosts: f.allHosts ? undefined : [f.host ?? ctx.config.ship?.host ?? defaultHost()],
+          graceMs: graceText ? parseDuration(graceText, '--grace') : undefined,
+          dryRun: f.dryRun,
+          reporter: ctx.out,
+        });
+        const json = {
+          dryRun: r.dryRun,
+          policy: describePolicy(policy),
+          keepManifests: r.manifests.keep.map((k) => ({ key: k.ref.key, time: k.ref.time, reasons: k.reasons })),
+          removeManifests: r.manifests.remove.map((k) => ({ key: k.ref.key, time: k.ref.time, reasons: k.reasons })),
+          removeObjects: r.objects.remove,
+          keptObjects: { referenced: r.objects.keptReferenced, young: r.objects.keptYoung },
+          bytesFreed: r.bytesFreed,
+        };
+        ctx.out.result(json, () => {
+          const rows = [
+            ['ACTION', 'TIME', 'DIRECTORY', 'WHY'],
+            ...r.manifests.keep.map((k) => ['keep', k.ref.time.toISOString(), `${k.ref.host}:${k.ref.dir}`, k.reasons.join('; ')]),
+            ...r.manifests.remove.map((k) => [
+              r.dryRun ? 'would delete' : 'deleted',
+              k.ref.time.toISOString(),
+              `${k.ref.host}:${k.ref.dir}`,
+              k.reasons.join('; '),
+            ]),
+          ];
+          return `${table(rows)}\n${r.dryRun ? 'would delete' : 'deleted'} ${r.manifests.remove.length} manifests and ${r.objects.remove.length} objects (${formatBytes(r.bytesFreed)}); kept ${r.objects.keptReferenced} referenced and ${r.objects.keptYoung} young objects`;
+        });
+      });
+    });
+
+  fromOptions(ship.command('verify').description('Check that every object a manifest refers to exists with the right size (and hash).'))
+    .option('--at <time>', 'only the manifests in force at this time (default: every manifest)')
+    .option('--read-data', 'download every object and check its SHA-256')
+    .action(async (_o: unknown, cmd: Command) => {
+      await runner.run(cmd, async (ctx) => {
+        const f = cmd.opts<FromFlags & { readData?: boolean }>();
+        const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
+        await store.check();
+        const r = await shipVerify({
+          store,
+          host: f.host,
+          at: f.at ? parsePointInTime(f.at, systemClock.now()) : undefined,
+          readData: f.readData,
+          reporter: ctx.out,
+          signal: ctx.signal,
+        });
+        ctx.out.result(r, () =>
+          [
+            `checked ${r.manifests} manifests, ${r.objectsChecked} objects${f.readData ? `, read ${formatBytes(r.bytesRead)}` : ''}: ${r.problems.length ? `${r.problems.length} PROBLEMS` : 'all good'}`,
+            ...r.problems.map((p) => `  ${p.problem}: ${p.file || p.manifest} (${p.sha256.slice(0, 12) || '-'})`),
+          ].join('\n'),
+        );
+        if (r.problems.length) {
+          throw new CairnError('INTEGRITY', `${r.problems.length} problems found in ${store.url}`, {
+            hint: 'ship the affected files again (cairn ship backup); restores of other points in time are unaffected',
+          });
+        }
+      });
+    });
+}

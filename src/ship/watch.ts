@@ -1,0 +1,198 @@
+import { lstat } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import pLimit from 'p-limit';
+import type { FinishedMode } from '../config/schema.js';
+import { openShipSession, reconcile } from './backup.js';
+import type { ShipOptions } from './backup.js';
+import { inotifySource } from './events.js';
+import type { EventSource, FsEvent } from './events.js';
+import { SHIP_DEFAULTS } from './options.js';
+import { scanFiles } from './scan.js';
+import type { ShipStats } from './stats.js';
+import { QuietTracker } from './quiet.js';
+
+export interface WatchOptions extends ShipOptions {
+  finished?: FinishedMode[] | undefined;
+  quietPeriodMs?: number | undefined;
+  flushDelayMs?: number | undefined;
+  rescanMs?: number | undefined;
+  /** How long a stop waits for in-flight files before abandoning them. */
+  stopTimeoutMs?: number | undefined;
+}
+
+export interface ShipDaemon {
+  host: string;
+  roots: string[];
+  stats: ShipStats;
+  /** Files waiting or in flight. */
+  queueDepth(): number;
+  /** Age in ms of the oldest file waiting to be shipped (0 when none). */
+  oldestPendingMs(): number;
+  /** Resolves when the daemon stops; rejects if it fails (e.g. the watcher dies). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `cairn ship watch`: watch first (so nothing is missed), load and reconcile,
+ * then ship each file as it becomes finished and write its directory's
+ * manifest shortly after.
+ */
+export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
+  const modes = new Set<FinishedMode>(o.finished ?? SHIP_DEFAULTS.finished);
+  const controller = new AbortController();
+  const outer = o.signal;
+  const signal = controller.signal;
+  outer?.addEventListener('abort', () => controller.abort(), { once: true });
+  const buffered: FsEvent[] = [];
+  let handle: (e: FsEvent) => void = (e) => buffered.push(e);
+  let source: EventSource | undefined;
+
+  const s = await openShipSession({ ...o, signal }, Infinity, async (roots) => {
+    source = inotifySource(roots, o.recursive ?? SHIP_DEFAULTS.recursive, (e) => handle(e));
+    await source.ready;
+  });
+  const src = source as unknown as EventSource;
+  const reporter = s.reporter;
+  const limit = pLimit(s.concurrency);
+  const pending = new Map<string, number>(); // path → when it was queued
+  const again = new Set<string>();
+  const running = new Set<string>();
+  let flushTimer: NodeJS.Timeout | undefined;
+  let failed: ((e: unknown) => void) | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    failed = reject;
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  done.catch(() => undefined);
+
+  const accepts = (path: string): boolean => {
+    const root = s.roots.find((r) => path === r || path.startsWith(`${r}/`));
+    return root !== undefined && (path === root || s.filter.accepts(relative(root, path)));
+  };
+
+  const scheduleFlush = (): void => {
+    if (flushTimer || signal.aborted) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      s.shipper.flush().catch((err: unknown) => {
+        if (!signal.aborted) failed?.(err);
+      });
+    }, o.flushDelayMs ?? SHIP_DEFAULTS.flushDelayMs);
+  };
+
+  const enqueue = (path: string): void => {
+    if (signal.aborted) return;
+    if (running.has(path)) {
+      again.add(path);
+      return;
+    }
+    if (pending.has(path)) return;
+    pending.set(path, performance.now());
+    void limit(async () => {
+      if (signal.aborted) return;
+      running.add(path);
+      try {
+        const outcome = await s.shipper.shipFile(path);
+        if (outcome !== 'changed' && outcome !== 'skipped') scheduleFlush();
+        if (outcome === 'changed' && modes.has('quiet')) quiet.track(path);
+      } catch (err) {
+        if (!signal.aborted) failed?.(err);
+      } finally {
+        running.delete(path);
+        pending.delete(path);
+        if (again.delete(path)) enqueue(path);
+      }
+    });
+  };
+
+  const quiet = new QuietTracker(o.quietPeriodMs ?? SHIP_DEFAULTS.quietPeriodMs, enqueue);
+
+  const scanDir = async (dir: string): Promise<void> => {
+    for await (const p of scanFiles(dir, true, { accepts: (rel) => accepts(`${dir}/${rel}`) }, reporter)) {
+      const st = await lstat(p).catch(() => undefined);
+      if (st && !s.shipper.isShipped(p, st)) enqueue(p);
+    }
+  };
+
+  handle = (e: FsEvent): void => {
+    if (e.kind === 'overflow') {
+      reporter.event({ level: 'warn', type: 'ship.overflow', message: 'inotify queue overflowed; rescanning' });
+      void reconcile(s, signal).catch((err: unknown) => failed?.(err));
+      return;
+    }
+    if (e.kind === 'dir-created') {
+      void scanDir(e.path).catch((err: unknown) => failed?.(err));
+      return;
+    }
+    if (!accepts(e.path)) return;
+    switch (e.kind) {
+      case 'removed':
+        s.shipper.markDirty(dirname(e.path));
+        scheduleFlush();
+        return;
+      case 'moved-in':
+        if (modes.has('rename')) enqueue(e.path);
+        else if (modes.has('quiet')) quiet.track(e.path);
+        return;
+      case 'closed-write':
+        if (modes.has('close')) enqueue(e.path);
+        else if (modes.has('quiet')) quiet.track(e.path);
+        return;
+      case 'created':
+        if (modes.has('hardlink')) {
+          void lstat(e.path).then(
+            (st) => (st.isFile() && st.nlink > 1 ? enqueue(e.path) : modes.has('quiet') && quiet.track(e.path)),
+            () => undefined,
+          );
+        } else if (modes.has('quiet')) quiet.track(e.path);
+        return;
+    }
+  };
+
+  // Catch up: what happened while loading, then everything not shipped yet.
+  for (const e of buffered.splice(0)) handle(e);
+  src.done.catch((err: unknown) => failed?.(err));
+  await reconcile(s, signal);
+  reporter.event({ level: 'info', type: 'ship.ready', message: `watching ${s.roots.join(', ')} for finished files` });
+
+  const rescan = setInterval(() => {
+    void reconcile(s, signal).catch((err: unknown) => {
+      if (!signal.aborted) failed?.(err);
+    });
+  }, o.rescanMs ?? SHIP_DEFAULTS.rescanMs);
+  rescan.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      src.close();
+      clearInterval(rescan);
+      quiet.close();
+      // Let in-flight files finish, then write their manifests; abandon what is left after the timeout.
+      const drained = (async () => {
+        while (running.size || pending.size) await new Promise((r) => setTimeout(r, 50));
+      })();
+      const timeout = new Promise((r) => setTimeout(r, o.stopTimeoutMs ?? 30_000).unref());
+      await Promise.race([drained, timeout]);
+      if (flushTimer) clearTimeout(flushTimer);
+      await Promise.race([s.shipper.flush().catch(() => undefined), timeout]);
+      controller.abort();
+      await s.lock.release();
+    })());
+  outer?.addEventListener('abort', () => void stop(), { once: true });
+
+  return {
+    host: s.host,
+    roots: s.roots,
+    stats: s.shipper.stats,
+    queueDepth: () => pending.size + quiet.size,
+    oldestPendingMs: () => {
+      let oldest = Infinity;
+      for (const t of pending.values()) oldest = Math.min(oldest, t);
+      return oldest === Infinity ? 0 : performance.now() - oldest;
+    },
+    done: done.then(() => stopping),
+    stop,
+  };
+}
