@@ -1,0 +1,37 @@
+// The library's public API: named exports only.
+export { CairnError, isCairnError } from './core/errors.js';
+export type { ErrorCode } from './core/errors.js';
+export { systemClock, fixedClock } from './core/clock.js';
+export type { Clock } from './core/clock.js';
+export { MemoryReporter, silentReporter } from './core/reporter.js';
+export type { CairnEvent, Progress, Reporter } from './core/reporter.js';
+export { planRetention, policyFromFlags, describePolicy } from './core/retention.js';
+export type { RetentionPolicy, RetentionPlan, RetentionItem } from './core/retention.js';
+export { parseDuration, parseCalendarDuration } from './core/duration.js';
+export { parsePointInTime } from './core/timestamp.js';
+export { parseRate } from './core/rate.js';
+
+export { loadConfig } from './config/load.js';
+export type { CairnConfig } from './config/schema.js';
+
+export { openStore } from './storage/open-store.js';
+export { parseTarget, formatTarget, defaultTargetString } from './storage/target.js';
+export { LocalStore } from './storage/local-store.js';
+export { S3Store } from './storage/s3-store.js';
+export { makeS3Client, resolveS3Settings } from './storage/s3-client.js';
+export type { ObjectStore, ObjectInfo } from './storage/object-store.js';
+export type { S3Settings } from './storage/s3-client.js';
+
+export { shipBackup } from './ship/backup.js';
+export type { ShipOptions, BackupResult } from './ship/backup.js';
+export { shipWatch } from './ship/watch.js';
+export type { WatchOptions, ShipDaemon } from './ship/watch.js';
+export { shipRestore } from './ship/restore.js';
+export type { RestoreOptions, RestoreResult } from './ship/restore.js';
+export { shipPrune } from './ship/prune.js';
+export type { PruneOptions, PruneResult } from './ship/prune.js';
+export { planManifests, planObjects } from './ship/plan-prune.js';
+export { shipVerify } from './ship/verify.js';
+export type { VerifyOptions, VerifyResult } from './ship/verify.js';
+export { listRestorePoints } from './ship/list.js';
+export { SHIP_DEFAULTS } from './ship/options.js';
