@@ -26,12 +26,16 @@ let files = [...walk('src'), ...walk('test')].sort();
 if (unitOnly) files = files.filter((f) => f.startsWith('src'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 
-const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 async function startS3() {
   if (process.env.CAIRN_TEST_S3_ENDPOINT) return undefined;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/rgw.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/rgw.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout });
     rl.once('line', resolve);
@@ -50,7 +54,9 @@ let s3;
 try {
   s3 = needsS3 && !unitOnly ? await startS3() : undefined;
 } catch (err) {
-  console.error(`cannot start the test S3 server: ${err.message}\nhint: run scripts/install-test-deps.sh as root first`);
+  console.error(
+    `cannot start the test S3 server: ${err.message}\nhint: run scripts/install-test-deps.sh as root first`,
+  );
   process.exit(1);
 }
 const stopS3 = () =>
@@ -59,11 +65,19 @@ const stopS3 = () =>
     s3.once('exit', resolve);
     s3.kill('SIGTERM');
   });
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, async () => { await stopS3(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.once(sig, async () => {
+    await stopS3();
+    process.exit(130);
+  });
 
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
 const code = await new Promise((resolve) => {
-  const t = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], { stdio: 'inherit' });
+  const t = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files],
+    { stdio: 'inherit' },
+  );
   t.on('exit', (c) => resolve(c ?? 1));
 });
 await stopS3();

@@ -32,9 +32,14 @@ function toCairnError(err: unknown): CairnError {
 export function buildProgram(exit: { code: number }): Command {
   const controller = new AbortController();
   const program = new Command('cairn')
-    .description('Backups for cloud servers: ship finished files to object storage, restore any point in time.')
+    .description(
+      'Backups for cloud servers: ship finished files to object storage, restore any point in time.',
+    )
     .version(VERSION, '-V, --version')
-    .option('-c, --config <file>', 'config file (default: $CAIRN_CONFIG, ./cairn.config.yaml, ~/.config/cairn/config.yaml, /etc/cairn/config.yaml)')
+    .option(
+      '-c, --config <file>',
+      'config file (default: $CAIRN_CONFIG, ./cairn.config.yaml, ~/.config/cairn/config.yaml, /etc/cairn/config.yaml)',
+    )
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'only errors on stderr')
     .option('-v, --verbose', 'every event on stderr')

@@ -22,7 +22,10 @@ export class CliOutput implements Reporter {
   constructor(readonly o: OutputOptions) {
     this.tty = process.stderr.isTTY === true;
     if (!this.tty) {
-      this.log = pino({ level: o.verbose ? 'debug' : 'info', base: undefined }, pino.destination({ fd: 2, sync: true }));
+      this.log = pino(
+        { level: o.verbose ? 'debug' : 'info', base: undefined },
+        pino.destination({ fd: 2, sync: true }),
+      );
     }
   }
 
@@ -79,5 +82,7 @@ export class CliOutput implements Reporter {
 export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
 }

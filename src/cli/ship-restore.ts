@@ -55,7 +55,10 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
       .argument('<dest>', 'directory to restore into')
       .description('Restore the files as they were at a point in time (default: now), verifying every byte.'),
   )
-    .option('--path <dir>', 'only this directory and below; files land at DEST/<path relative to it> (default: all, at DEST/<absolute path>)')
+    .option(
+      '--path <dir>',
+      'only this directory and below; files land at DEST/<path relative to it> (default: all, at DEST/<absolute path>)',
+    )
     .option('--at <time>', 'point in time: ISO time, date, or age like 6h / 2d ago (default: now)')
     .option('--concurrency <n>', 'parallel downloads (default 8)')
     .option('--dry-run', 'show what would be restored, write nothing')
@@ -76,7 +79,11 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
           reporter: ctx.out,
           signal: ctx.signal,
         });
-        if (ctx.signal.aborted) throw new CairnError('INTERRUPTED', 'interrupted; run again to finish (identical files are skipped)');
+        if (ctx.signal.aborted)
+          throw new CairnError(
+            'INTERRUPTED',
+            'interrupted; run again to finish (identical files are skipped)',
+          );
         ctx.out.result(r, () =>
           f.dryRun
             ? `would restore ${r.files} files of host ${r.host} as of ${r.at} into ${r.dest}`
@@ -91,7 +98,13 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
       });
     });
 
-  fromOptions(ship.command('prune').description('Delete manifests the retention policy does not keep, and objects no kept manifest refers to.'))
+  fromOptions(
+    ship
+      .command('prune')
+      .description(
+        'Delete manifests the retention policy does not keep, and objects no kept manifest refers to.',
+      ),
+  )
     .option('--keep-last <n>', 'keep the N newest manifests of each directory')
     .option('--keep-hourly <n>', 'keep the newest of each of the last N hours')
     .option('--keep-daily <n>', 'keep the newest of each of the last N days')
@@ -104,12 +117,20 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
     .option('--dry-run', 'show what would be deleted and why, delete nothing')
     .action(async (_o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
-        const f = cmd.opts<FromFlags & RetentionFlags & { grace?: string; allHosts?: boolean; dryRun?: boolean }>();
+        const f = cmd.opts<
+          FromFlags & RetentionFlags & { grace?: string; allHosts?: boolean; dryRun?: boolean }
+        >();
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         const keep = ctx.config.ship?.keep ?? {};
-        const given = [f.keepLast, f.keepHourly, f.keepDaily, f.keepWeekly, f.keepMonthly, f.keepYearly, f.keepWithin].some(
-          (v) => v !== undefined,
-        );
+        const given = [
+          f.keepLast,
+          f.keepHourly,
+          f.keepDaily,
+          f.keepWeekly,
+          f.keepMonthly,
+          f.keepYearly,
+          f.keepWithin,
+        ].some((v) => v !== undefined);
         const policy = given
           ? policyFromFlags(f)
           : policyFromFlags({
@@ -134,8 +155,16 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
         const json = {
           dryRun: r.dryRun,
           policy: describePolicy(policy),
-          keepManifests: r.manifests.keep.map((k) => ({ key: k.ref.key, time: k.ref.time, reasons: k.reasons })),
-          removeManifests: r.manifests.remove.map((k) => ({ key: k.ref.key, time: k.ref.time, reasons: k.reasons })),
+          keepManifests: r.manifests.keep.map((k) => ({
+            key: k.ref.key,
+            time: k.ref.time,
+            reasons: k.reasons,
+          })),
+          removeManifests: r.manifests.remove.map((k) => ({
+            key: k.ref.key,
+            time: k.ref.time,
+            reasons: k.reasons,
+          })),
           removeObjects: r.objects.remove,
           keptObjects: { referenced: r.objects.keptReferenced, young: r.objects.keptYoung },
           bytesFreed: r.bytesFreed,
@@ -143,7 +172,12 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
         ctx.out.result(json, () => {
           const rows = [
             ['ACTION', 'TIME', 'DIRECTORY', 'WHY'],
-            ...r.manifests.keep.map((k) => ['keep', k.ref.time.toISOString(), `${k.ref.host}:${k.ref.dir}`, k.reasons.join('; ')]),
+            ...r.manifests.keep.map((k) => [
+              'keep',
+              k.ref.time.toISOString(),
+              `${k.ref.host}:${k.ref.dir}`,
+              k.reasons.join('; '),
+            ]),
             ...r.manifests.remove.map((k) => [
               r.dryRun ? 'would delete' : 'deleted',
               k.ref.time.toISOString(),
@@ -156,7 +190,11 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
       });
     });
 
-  fromOptions(ship.command('verify').description('Check that every object a manifest refers to exists with the right size (and hash).'))
+  fromOptions(
+    ship
+      .command('verify')
+      .description('Check that every object a manifest refers to exists with the right size (and hash).'),
+  )
     .option('--at <time>', 'only the manifests in force at this time (default: every manifest)')
     .option('--read-data', 'download every object and check its SHA-256')
     .action(async (_o: unknown, cmd: Command) => {
@@ -175,7 +213,9 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
         ctx.out.result(r, () =>
           [
             `checked ${r.manifests} manifests, ${r.objectsChecked} objects${f.readData ? `, read ${formatBytes(r.bytesRead)}` : ''}: ${r.problems.length ? `${r.problems.length} PROBLEMS` : 'all good'}`,
-            ...r.problems.map((p) => `  ${p.problem}: ${p.file || p.manifest} (${p.sha256.slice(0, 12) || '-'})`),
+            ...r.problems.map(
+              (p) => `  ${p.problem}: ${p.file || p.manifest} (${p.sha256.slice(0, 12) || '-'})`,
+            ),
           ].join('\n'),
         );
         if (r.problems.length) {

@@ -28,18 +28,26 @@ export const collect = (v: string, prev: string[] = []): string[] => [...prev, v
 export function positiveInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CairnError('USAGE', `${flag} must be a whole number above 0, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CairnError('USAGE', `${flag} must be a whole number above 0, got "${v}"`);
   return n;
 }
 
 function shipSourceOptions(cmd: Command): Command {
   return addStorageOptions(
     cmd
-      .option('--to <target>', 'where to ship: s3://bucket/prefix, file:///path or a path (default: $CAIRN_REPO, ~/.local/share/cairn)')
+      .option(
+        '--to <target>',
+        'where to ship: s3://bucket/prefix, file:///path or a path (default: $CAIRN_REPO, ~/.local/share/cairn)',
+      )
       .option('--host <name>', 'name of this host in the target (default: the hostname)')
       .option('-r, --recursive', 'ship subdirectories too')
       .option('--include <glob>', 'ship only matching files (repeatable)', collect)
-      .option('--exclude <glob>', 'never ship matching files (repeatable; default *-tmp*, *.tmp, *.swp, *.part)', collect)
+      .option(
+        '--exclude <glob>',
+        'never ship matching files (repeatable; default *-tmp*, *.tmp, *.swp, *.part)',
+        collect,
+      )
       .option('--concurrency <n>', 'files shipped in parallel (default 8)')
       .option('--max-rate <rate>', 'upload bandwidth cap, e.g. 50MB/s'),
   );
@@ -48,7 +56,9 @@ function shipSourceOptions(cmd: Command): Command {
 export function registerShip(program: Command, runner: Runner, controller: AbortController): void {
   const ship = program
     .command('ship')
-    .description('Ship finished files to object storage with point-in-time manifests; list, restore, prune, verify.');
+    .description(
+      'Ship finished files to object storage with point-in-time manifests; list, restore, prune, verify.',
+    );
 
   const onSignal = (): void => controller.abort();
   registerShipRestore(ship, runner, onSignal);
@@ -76,7 +86,8 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
         reporter: ctx.out,
         signal: ctx.signal,
       });
-      if (ctx.signal.aborted) throw new CairnError('INTERRUPTED', 'interrupted; shipped files are kept, run again to finish');
+      if (ctx.signal.aborted)
+        throw new CairnError('INTERRUPTED', 'interrupted; shipped files are kept, run again to finish');
       const s = r.stats;
       ctx.out.result({ target: store.url, ...r, stats: s.toJSON() }, () =>
         [
@@ -103,7 +114,10 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
       .argument('<paths...>', 'directories to watch')
       .description('Run as a daemon: ship every file under PATHS as soon as it is finished.'),
   )
-    .option('--finished <modes>', 'what makes a file finished: rename, close, hardlink, quiet (comma-separated; default rename,close,hardlink)')
+    .option(
+      '--finished <modes>',
+      'what makes a file finished: rename, close, hardlink, quiet (comma-separated; default rename,close,hardlink)',
+    )
     .option('--quiet-period <duration>', 'with --finished quiet: unchanged for this long (default 30s)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics')
     .action(async (paths: string[], _o: unknown, cmd: Command) => {
@@ -142,18 +156,25 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
           server?.close();
         }
         const st = daemon.stats;
-        ctx.out.result({ stopped: true, stats: st.toJSON() }, () =>
-          `stopped: ${st.filesUploaded} uploaded, ${st.filesStoredAlready} already stored, ${st.manifestsWritten} manifests, ${st.failures} failures`,
+        ctx.out.result(
+          { stopped: true, stats: st.toJSON() },
+          () =>
+            `stopped: ${st.filesUploaded} uploaded, ${st.filesStoredAlready} already stored, ${st.manifestsWritten} manifests, ${st.failures} failures`,
         );
       });
     });
 }
 
 function parseFinished(text: string): FinishedMode[] {
-  const modes = text.split(',').map((m) => m.trim()).filter(Boolean);
+  const modes = text
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   for (const m of modes) {
     if (!(finishedModes as readonly string[]).includes(m)) {
-      throw new CairnError('USAGE', `unknown --finished mode "${m}"`, { hint: `use one or more of ${finishedModes.join(', ')}` });
+      throw new CairnError('USAGE', `unknown --finished mode "${m}"`, {
+        hint: `use one or more of ${finishedModes.join(', ')}`,
+      });
     }
   }
   if (!modes.length) throw new CairnError('USAGE', '--finished needs at least one mode');

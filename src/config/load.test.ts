@@ -26,7 +26,10 @@ test('./cairn.config.yaml wins over ~/.config/cairn/config.yaml', async () => {
   await writeFile(join(d.home, 'cairn', 'config.yaml'), 'repo: /from/home\n');
   let r = await loadConfig({ cwd: d.cwd, env: { XDG_CONFIG_HOME: d.home } });
   assert.equal(r.config.repo, '/from/home');
-  await writeFile(join(d.cwd, 'cairn.config.yaml'), 'repo: s3://bucket/x\nship:\n  recursive: true\n  keep: { daily: 7 }\n');
+  await writeFile(
+    join(d.cwd, 'cairn.config.yaml'),
+    'repo: s3://bucket/x\nship:\n  recursive: true\n  keep: { daily: 7 }\n',
+  );
   r = await loadConfig({ cwd: d.cwd, env: { XDG_CONFIG_HOME: d.home } });
   assert.equal(r.config.repo, 's3://bucket/x');
   assert.equal(r.config.ship?.keep?.daily, 7);
@@ -54,7 +57,10 @@ test('an invalid file names the file, the key path and what was expected', async
   await writeFile(f, 'shipp: {}\n');
   await assert.rejects(loadConfig({ cwd: d.cwd, env: {} }), /shipp/);
   await writeFile(f, 'ship: [unclosed\n');
-  await assert.rejects(loadConfig({ cwd: d.cwd, env: {} }), (e: unknown) => e instanceof CairnError && e.code === 'CONFIG');
+  await assert.rejects(
+    loadConfig({ cwd: d.cwd, env: {} }),
+    (e: unknown) => e instanceof CairnError && e.code === 'CONFIG',
+  );
 });
 
 test('a missing $CAIRN_CONFIG file is a CONFIG error', async () => {

@@ -36,9 +36,13 @@ export function validateConfig(raw: unknown, file: string): CairnConfig {
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-  throw new CairnError('CONFIG', `invalid config file ${file}: ${first ? describeIssue(first) : 'invalid'}${more}`, {
-    hint: 'see docs/config.md for every key',
-  });
+  throw new CairnError(
+    'CONFIG',
+    `invalid config file ${file}: ${first ? describeIssue(first) : 'invalid'}${more}`,
+    {
+      hint: 'see docs/config.md for every key',
+    },
+  );
 }
 
 async function read(fn: () => Promise<LilconfigResult>, where: string): Promise<LilconfigResult> {

@@ -52,7 +52,10 @@ export const configSchema = z
   .object({
     repo: z.string().optional(),
     s3: s3Schema.optional(),
-    log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).optional() }).strict().optional(),
+    log: z
+      .object({ level: z.enum(['debug', 'info', 'warn', 'error']).optional() })
+      .strict()
+      .optional(),
     ship: shipSchema.optional(),
   })
   .strict();

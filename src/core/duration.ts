@@ -24,7 +24,9 @@ export function parseDuration(text: string, what = 'duration'): number {
     matched = re.lastIndex;
   }
   if (s.length === 0 || matched !== s.length) {
-    throw new CairnError('USAGE', `invalid ${what} "${text}"`, { hint: 'use a number and a unit, e.g. 30s, 15m, 6h, 7d, 2w' });
+    throw new CairnError('USAGE', `invalid ${what} "${text}"`, {
+      hint: 'use a number and a unit, e.g. 30s, 15m, 6h, 7d, 2w',
+    });
   }
   return total;
 }

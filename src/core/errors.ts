@@ -34,7 +34,9 @@ export class CairnError extends Error {
   }
 
   toJSON(): { code: ErrorCode; message: string; hint?: string } {
-    return this.hint ? { code: this.code, message: this.message, hint: this.hint } : { code: this.code, message: this.message };
+    return this.hint
+      ? { code: this.code, message: this.message, hint: this.hint }
+      : { code: this.code, message: this.message };
   }
 }
 
@@ -44,7 +46,8 @@ export function isCairnError(err: unknown): err is CairnError {
 
 /** Node's system errors carry a string `code` such as ENOENT. */
 export function errnoCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
   return undefined;
 }
 
@@ -54,7 +57,10 @@ export function fromFsError(err: unknown, path: string, doing: string): CairnErr
   const code = errnoCode(err);
   switch (code) {
     case 'ENOENT':
-      return new CairnError('NOT_FOUND', `${doing}: ${path} does not exist`, { cause: err, hint: 'check the path' });
+      return new CairnError('NOT_FOUND', `${doing}: ${path} does not exist`, {
+        cause: err,
+        hint: 'check the path',
+      });
     case 'EACCES':
     case 'EPERM':
       return new CairnError('ACCESS', `${doing}: permission denied on ${path}`, {
@@ -74,8 +80,12 @@ export function fromFsError(err: unknown, path: string, doing: string): CairnErr
     case 'EISDIR':
       return new CairnError('USAGE', `${doing}: ${path} is a directory`, { cause: err });
     default:
-      return new CairnError('INTERNAL', `${doing}: ${path}: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
+      return new CairnError(
+        'INTERNAL',
+        `${doing}: ${path}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
   }
 }

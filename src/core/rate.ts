@@ -22,7 +22,8 @@ export class ByteRate {
       this.available = Math.min(this.burst, this.available + ((t - this.last) / 1000) * this.bytesPerSecond);
       this.last = t;
       this.available -= bytes;
-      if (this.available < 0) await sleep((-this.available / this.bytesPerSecond) * 1000, undefined, { signal });
+      if (this.available < 0)
+        await sleep((-this.available / this.bytesPerSecond) * 1000, undefined, { signal });
     });
     this.queue = next.catch(() => undefined);
     return next;
@@ -48,7 +49,9 @@ export function parseRate(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*(?:\/s)?\s*$/i.exec(text);
   const unit = RATE_UNITS[(m?.[2] ?? 'x').toLowerCase()];
   if (!m || unit === undefined || Number(m[1]) <= 0) {
-    throw new CairnError('USAGE', `invalid rate "${text}"`, { hint: 'use bytes per second with a unit, e.g. 50MB/s, 20MiB/s, 800KB/s' });
+    throw new CairnError('USAGE', `invalid rate "${text}"`, {
+      hint: 'use bytes per second with a unit, e.g. 50MB/s, 20MiB/s, 800KB/s',
+    });
   }
   return Number(m[1]) * unit;
 }

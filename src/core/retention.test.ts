@@ -9,7 +9,11 @@ const ids = (xs: { item: { id: string } }[]): string[] => xs.map((x) => x.item.i
 
 test('keep-last keeps the N newest', () => {
   const plan = planRetention(items, { last: 3 });
-  assert.deepEqual(ids(plan.keep), ['2026-11-25T00:00:00.000Z', '2026-11-24T18:00:00.000Z', '2026-11-24T12:00:00.000Z']);
+  assert.deepEqual(ids(plan.keep), [
+    '2026-11-25T00:00:00.000Z',
+    '2026-11-24T18:00:00.000Z',
+    '2026-11-24T12:00:00.000Z',
+  ]);
   assert.equal(plan.remove.length, items.length - 3);
   assert.deepEqual(plan.keep[0]?.reasons, ['last 1/3']);
 });
@@ -69,7 +73,11 @@ test('-1 keeps every period, and the oldest item since the count is never used u
 test('pin keeps an item whatever the policy says', () => {
   const first = items[0];
   assert.ok(first);
-  const plan = planRetention(items, { last: 1 }, { pin: (i) => (i.id === first.id ? 'protected' : undefined) });
+  const plan = planRetention(
+    items,
+    { last: 1 },
+    { pin: (i) => (i.id === first.id ? 'protected' : undefined) },
+  );
   assert.ok(plan.keep.some((k) => k.item.id === first.id && k.reasons.includes('protected')));
 });
 
@@ -81,7 +89,10 @@ test('an empty policy keeps everything and says why', () => {
 });
 
 test('bad flag values are usage errors', () => {
-  assert.throws(() => policyFromFlags({ keepDaily: 'seven' }), (e: unknown) => e instanceof CairnError && e.code === 'USAGE');
+  assert.throws(
+    () => policyFromFlags({ keepDaily: 'seven' }),
+    (e: unknown) => e instanceof CairnError && e.code === 'USAGE',
+  );
   assert.throws(() => policyFromFlags({ keepWithin: '3 weeks' }), CairnError);
 });
 

@@ -109,9 +109,7 @@ export function planRetention<T extends RetentionItem>(
       const nth = b.total === -1 ? '' : ` ${b.total - b.left + 1}/${b.total}`;
       if (b.left > 0) b.left -= 1;
       reasons.push(
-        b.name === 'last'
-          ? `last${nth}`
-          : `${oldest ? 'oldest' : 'newest'} of ${period} (${b.name}${nth})`,
+        b.name === 'last' ? `last${nth}` : `${oldest ? 'oldest' : 'newest'} of ${period} (${b.name}${nth})`,
       );
     }
     if (reasons.length) keep.push({ item, reasons });

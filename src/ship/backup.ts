@@ -88,7 +88,10 @@ export async function openShipSession(
       },
     );
     await shipper.load();
-    await o.store.abortStaleUploads('objects/', new Date(clock.now().getTime() - SHIP_DEFAULTS.staleUploadMs));
+    await o.store.abortStaleUploads(
+      'objects/',
+      new Date(clock.now().getTime() - SHIP_DEFAULTS.staleUploadMs),
+    );
     return {
       shipper,
       roots,
@@ -139,7 +142,12 @@ export async function reconcile(s: ShipSession, signal?: AbortSignal): Promise<R
         if (signal?.aborted) return;
         if (open.has(p)) {
           skippedOpen += 1;
-          s.reporter.event({ level: 'info', type: 'ship.skip', message: `${p} is open for writing; not finished yet`, path: p });
+          s.reporter.event({
+            level: 'info',
+            type: 'ship.skip',
+            message: `${p} is open for writing; not finished yet`,
+            path: p,
+          });
           return;
         }
         await s.shipper.shipFile(p);

@@ -29,7 +29,10 @@ export function isUnder(dir: string, root: string): boolean {
   return root === '/' || dir === root || dir.startsWith(`${root}/`);
 }
 
-export async function readManifest(store: Pick<ObjectStore, 'getBuffer'>, ref: ManifestRef): Promise<Manifest> {
+export async function readManifest(
+  store: Pick<ObjectStore, 'getBuffer'>,
+  ref: ManifestRef,
+): Promise<Manifest> {
   const m = decodeManifest(await store.getBuffer(ref.key, { maxBytes: MAX_MANIFEST_BYTES }), ref.key);
   return m;
 }

@@ -33,14 +33,27 @@ function classify(events: string[], path: string): FsEvent | undefined {
  * IN_MOVED_TO, which neither fs.watch nor chokidar expose, and adds watches for
  * new subdirectories itself with -r. Paths are NUL-terminated, so any file name is safe.
  */
-export function inotifySource(paths: string[], recursive: boolean, onEvent: (e: FsEvent) => void): EventSource {
+export function inotifySource(
+  paths: string[],
+  recursive: boolean,
+  onEvent: (e: FsEvent) => void,
+): EventSource {
   const args = [
     '-m',
     ...(recursive ? ['-r'] : []),
     '--format',
     '%e %w%f%0',
     '--no-newline',
-    '-e', 'close_write', '-e', 'moved_to', '-e', 'create', '-e', 'delete', '-e', 'moved_from',
+    '-e',
+    'close_write',
+    '-e',
+    'moved_to',
+    '-e',
+    'create',
+    '-e',
+    'delete',
+    '-e',
+    'moved_from',
     '--',
     ...paths,
   ];

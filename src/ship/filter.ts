@@ -12,7 +12,10 @@ export interface PathFilter {
  * A file is shipped when it matches an include (or no include is given) and no
  * exclude. Patterns without a '/' match the base name at any depth.
  */
-export function makeFilter(include: readonly string[] = [], exclude: readonly string[] = DEFAULT_EXCLUDES): PathFilter {
+export function makeFilter(
+  include: readonly string[] = [],
+  exclude: readonly string[] = DEFAULT_EXCLUDES,
+): PathFilter {
   const opts = { dot: true, matchBase: true } as const;
   const inc = include.length ? picomatch([...include], opts) : undefined;
   const exc = exclude.length ? picomatch([...exclude], opts) : undefined;

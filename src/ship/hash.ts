@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) h.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal }))
+    h.update(chunk as Buffer);
   return h.digest('hex');
 }
 

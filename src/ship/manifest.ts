@@ -27,7 +27,10 @@ const entrySchema = z
       .string()
       .min(1)
       .max(4096)
-      .refine((n) => n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\0'), 'must be a plain file name'),
+      .refine(
+        (n) => n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\0'),
+        'must be a plain file name',
+      ),
     size: z.number().int().nonnegative(),
     mtimeMs: z.number().finite(),
     mode: z.number().int().min(0).max(0o7777),
@@ -41,7 +44,10 @@ const manifestSchema = z
     host: z.string().min(1),
     dir: z
       .string()
-      .refine((d) => posix.isAbsolute(d) && posix.normalize(d) === d && !d.includes('\0'), 'must be a normalised absolute path'),
+      .refine(
+        (d) => posix.isAbsolute(d) && posix.normalize(d) === d && !d.includes('\0'),
+        'must be a normalised absolute path',
+      ),
     time: z.iso.datetime(),
     files: z.array(entrySchema),
   })
@@ -57,19 +63,26 @@ export function decodeManifest(bytes: Buffer, key: string): Manifest {
   try {
     raw = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new CairnError('INTEGRITY', `manifest ${key} is not valid JSON`, { cause: err, hint: 'it may be corrupted; restore from an earlier point in time with --at' });
+    throw new CairnError('INTEGRITY', `manifest ${key} is not valid JSON`, {
+      cause: err,
+      hint: 'it may be corrupted; restore from an earlier point in time with --at',
+    });
   }
   const r = manifestSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new CairnError('INTEGRITY', `manifest ${key} is invalid: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), {
-      hint: 'it may be corrupted or hostile; restore from an earlier point in time with --at',
-    });
+    throw new CairnError(
+      'INTEGRITY',
+      `manifest ${key} is invalid: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+      {
+        hint: 'it may be corrupted or hostile; restore from an earlier point in time with --at',
+      },
+    );
   }
   const names = new Set<string>();
   for (const f of r.data.files) {
     if (names.has(f.name)) throw new CairnError('INTEGRITY', `manifest ${key} lists ${f.name} twice`);
     names.add(f.name);
   }
-  return r.data as Manifest;
+  return r.data;
 }

@@ -33,7 +33,9 @@ export function defaultHost(): string {
 /** Resolves and checks the paths a user asked to ship: they must exist and be readable. */
 export async function resolveShipPaths(paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) {
-    throw new CairnError('USAGE', 'no path to ship', { hint: 'give one or more directories, e.g. cairn ship backup /var/lib/app' });
+    throw new CairnError('USAGE', 'no path to ship', {
+      hint: 'give one or more directories, e.g. cairn ship backup /var/lib/app',
+    });
   }
   const out: string[] = [];
   for (const p of paths) {

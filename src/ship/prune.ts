@@ -56,7 +56,12 @@ export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
   for (const k of manifests.keep) {
     const m = await readManifest(o.store, k.ref);
     for (const f of m.files) referenced.add(f.sha256);
-    reporter.progress?.({ unit: 'items', done: ++read, total: manifests.keep.length, label: 'reading manifests' });
+    reporter.progress?.({
+      unit: 'items',
+      done: ++read,
+      total: manifests.keep.length,
+      label: 'reading manifests',
+    });
   }
   const objectPlan = planObjects(objects, referenced, { now, graceMs });
   const bytesFreed = objectPlan.remove.reduce((n, x) => n + x.size, 0);
@@ -64,13 +69,25 @@ export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
   if (o.dryRun) return result;
 
   await o.store.delete(manifests.remove.map((m) => m.ref.key));
-  reporter.event({ level: 'info', type: 'ship.prune.manifests', message: `deleted ${manifests.remove.length} manifests` });
+  reporter.event({
+    level: 'info',
+    type: 'ship.prune.manifests',
+    message: `deleted ${manifests.remove.length} manifests`,
+  });
   if (clock.now().getTime() - now.getTime() > graceMs / 4) {
-    throw new CairnError('UNAVAILABLE', 'prune took too long between planning and deleting objects; no object was deleted', {
-      hint: 'run it again',
-    });
+    throw new CairnError(
+      'UNAVAILABLE',
+      'prune took too long between planning and deleting objects; no object was deleted',
+      {
+        hint: 'run it again',
+      },
+    );
   }
   await o.store.delete(objectPlan.remove.map((x) => x.key));
-  reporter.event({ level: 'info', type: 'ship.prune.objects', message: `deleted ${objectPlan.remove.length} objects` });
+  reporter.event({
+    level: 'info',
+    type: 'ship.prune.objects',
+    message: `deleted ${objectPlan.remove.length} objects`,
+  });
   return result;
 }

@@ -47,16 +47,24 @@ interface PlannedFile {
 }
 
 /** Where each file of the selection goes; anything that would land outside DEST is refused. */
-function planFiles(dest: string, base: string, manifests: { manifest: { dir: string; files: ManifestEntry[] } }[]): PlannedFile[] {
+function planFiles(
+  dest: string,
+  base: string,
+  manifests: { manifest: { dir: string; files: ManifestEntry[] } }[],
+): PlannedFile[] {
   const out: PlannedFile[] = [];
   for (const { manifest } of manifests) {
     const sub = relative(base, manifest.dir);
     for (const entry of manifest.files) {
       const target = resolve(dest, sub, entry.name);
       if (!target.startsWith(dest + sep)) {
-        throw new CairnError('INTEGRITY', `manifest entry ${manifest.dir}/${entry.name} would be written outside ${dest}`, {
-          hint: 'the manifest may be hostile; nothing was restored',
-        });
+        throw new CairnError(
+          'INTEGRITY',
+          `manifest entry ${manifest.dir}/${entry.name} would be written outside ${dest}`,
+          {
+            hint: 'the manifest may be hostile; nothing was restored',
+          },
+        );
       }
       out.push({ dest: target, entry });
     }
@@ -151,11 +159,19 @@ async function restoreFile(
     },
   });
   try {
-    await pipeline(await store.get(objectKey(f.entry.sha256), { signal }), meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }), {
-      signal,
-    });
+    await pipeline(
+      await store.get(objectKey(f.entry.sha256), { signal }),
+      meter,
+      createWriteStream(tmp, { flags: 'wx', mode: 0o600 }),
+      {
+        signal,
+      },
+    );
     if (hash.digest('hex') !== f.entry.sha256 || size !== f.entry.size) {
-      throw new CairnError('INTEGRITY', `stored content of ${f.dest} does not match its manifest (corrupted object ${f.entry.sha256.slice(0, 12)}…)`);
+      throw new CairnError(
+        'INTEGRITY',
+        `stored content of ${f.dest} does not match its manifest (corrupted object ${f.entry.sha256.slice(0, 12)}…)`,
+      );
     }
     await chmod(tmp, f.entry.mode & 0o7777);
     const mtime = new Date(f.entry.mtimeMs);

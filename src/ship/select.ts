@@ -20,7 +20,9 @@ export async function selectManifests(
   const all = await listManifests(store);
   const hosts = [...new Set(all.map((r) => r.host))].sort();
   if (hosts.length === 0) {
-    throw new CairnError('NOT_FOUND', `nothing has been shipped to ${store.url}`, { hint: 'check --from, or run cairn ship backup first' });
+    throw new CairnError('NOT_FOUND', `nothing has been shipped to ${store.url}`, {
+      hint: 'check --from, or run cairn ship backup first',
+    });
   }
   let host = o.host;
   if (!host) {
@@ -28,11 +30,15 @@ export async function selectManifests(
     if (hosts.includes(me)) host = me;
     else if (hosts.length === 1) host = hosts[0];
     else {
-      throw new CairnError('USAGE', `${store.url} holds several hosts (${hosts.join(', ')})`, { hint: 'choose one with --host' });
+      throw new CairnError('USAGE', `${store.url} holds several hosts (${hosts.join(', ')})`, {
+        hint: 'choose one with --host',
+      });
     }
   }
   if (!host || !hosts.includes(host)) {
-    throw new CairnError('NOT_FOUND', `no host "${host}" in ${store.url}`, { hint: `hosts there: ${hosts.join(', ')}` });
+    throw new CairnError('NOT_FOUND', `no host "${host}" in ${store.url}`, {
+      hint: `hosts there: ${hosts.join(', ')}`,
+    });
   }
   const path = o.path ?? '/';
   const refs = newestPerSeries(
@@ -40,17 +46,25 @@ export async function selectManifests(
     o.at,
   );
   if (refs.length === 0) {
-    throw new CairnError('NOT_FOUND', `no manifest of ${path} for host ${host} at or before ${o.at.toISOString()}`, {
-      hint: 'list the points in time with cairn ship list',
-    });
+    throw new CairnError(
+      'NOT_FOUND',
+      `no manifest of ${path} for host ${host} at or before ${o.at.toISOString()}`,
+      {
+        hint: 'list the points in time with cairn ship list',
+      },
+    );
   }
   const manifests = [];
   for (const ref of refs) {
     const manifest = await readManifest(store, ref);
     if (manifest.dir !== ref.dir || manifest.host !== ref.host) {
-      throw new CairnError('INTEGRITY', `manifest ${ref.key} claims to be of ${manifest.host}:${manifest.dir}`, {
-        hint: 'it may be corrupted or hostile; nothing was restored',
-      });
+      throw new CairnError(
+        'INTEGRITY',
+        `manifest ${ref.key} claims to be of ${manifest.host}:${manifest.dir}`,
+        {
+          hint: 'it may be corrupted or hostile; nothing was restored',
+        },
+      );
     }
     manifests.push({ ref, manifest });
   }

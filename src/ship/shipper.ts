@@ -46,7 +46,8 @@ interface Shipped {
   sha256: string;
 }
 
-export type ShipOutcome = 'uploaded' | 'stored-already' | 'unchanged' | 'changed' | 'gone' | 'skipped' | 'failed';
+export type ShipOutcome =
+  'uploaded' | 'stored-already' | 'unchanged' | 'changed' | 'gone' | 'skipped' | 'failed';
 
 const sameFile = (a: Shipped, st: Stats): boolean =>
   a.size === st.size && a.mtimeMs === st.mtimeMs && a.ino === st.ino && a.dev === st.dev;
@@ -99,7 +100,14 @@ export class Shipper {
       if (!this.o.roots.some((r) => isUnder(ref.dir, r))) continue;
       const m = await this.withRetry(`reading ${ref.key}`, () => readManifest(this.deps.store, ref));
       for (const f of m.files) {
-        const rec: Shipped = { size: f.size, mtimeMs: f.mtimeMs, ino: -1, dev: -1, mode: f.mode, sha256: f.sha256 };
+        const rec: Shipped = {
+          size: f.size,
+          mtimeMs: f.mtimeMs,
+          ino: -1,
+          dev: -1,
+          mode: f.mode,
+          sha256: f.sha256,
+        };
         this.files.set(join(m.dir, f.name), rec);
       }
       this.refs.setCurrent(m.dir, new Set(m.files.map((f) => f.sha256)), now);
@@ -180,7 +188,12 @@ export class Shipper {
     }
     const after = await lstat(path).catch(() => undefined);
     if (!after || after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ino !== st.ino) {
-      this.deps.reporter.event({ level: 'debug', type: 'ship.changed', message: `${path} changed while being read`, path });
+      this.deps.reporter.event({
+        level: 'debug',
+        type: 'ship.changed',
+        message: `${path} changed while being read`,
+        path,
+      });
       return 'changed';
     }
     const needsUpload = !(await this.reusable(sha256));
@@ -211,7 +224,14 @@ export class Shipper {
     } else {
       this.stats.filesStoredAlready += 1;
     }
-    const rec: Shipped = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, mode: st.mode & 0o7777, sha256 };
+    const rec: Shipped = {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ino: st.ino,
+      dev: st.dev,
+      mode: st.mode & 0o7777,
+      sha256,
+    };
     this.files.set(path, rec);
     this.byInode.set(`${st.dev}:${st.ino}`, rec);
     this.stats.bytesShipped += st.size;

@@ -54,8 +54,10 @@ export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
     for (const f of m.files) {
       const size = sizes.get(f.sha256);
       const file = `${m.dir}/${f.name}`;
-      if (size === undefined) result.problems.push({ manifest: ref.key, file, sha256: f.sha256, problem: 'missing' });
-      else if (size !== f.size) result.problems.push({ manifest: ref.key, file, sha256: f.sha256, problem: 'wrong size' });
+      if (size === undefined)
+        result.problems.push({ manifest: ref.key, file, sha256: f.sha256, problem: 'missing' });
+      else if (size !== f.size)
+        result.problems.push({ manifest: ref.key, file, sha256: f.sha256, problem: 'wrong size' });
       else if (!wanted.has(f.sha256)) wanted.set(f.sha256, { manifest: ref.key, file, size });
     }
   }
@@ -68,7 +70,8 @@ export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
       h.update(chunk as Buffer);
       result.bytesRead += (chunk as Buffer).length;
     }
-    if (h.digest('hex') !== sha) result.problems.push({ manifest: w.manifest, file: w.file, sha256: sha, problem: 'wrong hash' });
+    if (h.digest('hex') !== sha)
+      result.problems.push({ manifest: w.manifest, file: w.file, sha256: sha, problem: 'wrong hash' });
     reporter.progress?.({ unit: 'bytes', done: result.bytesRead, total, label: 'reading data' });
   }
   return result;

@@ -117,7 +117,11 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
 
   handle = (e: FsEvent): void => {
     if (e.kind === 'overflow') {
-      reporter.event({ level: 'warn', type: 'ship.overflow', message: 'inotify queue overflowed; rescanning' });
+      reporter.event({
+        level: 'warn',
+        type: 'ship.overflow',
+        message: 'inotify queue overflowed; rescanning',
+      });
       void reconcile(s, signal).catch((err: unknown) => failed?.(err));
       return;
     }
@@ -142,7 +146,8 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
       case 'created':
         if (modes.has('hardlink')) {
           void lstat(e.path).then(
-            (st) => (st.isFile() && st.nlink > 1 ? enqueue(e.path) : modes.has('quiet') && quiet.track(e.path)),
+            (st) =>
+              st.isFile() && st.nlink > 1 ? enqueue(e.path) : modes.has('quiet') && quiet.track(e.path),
             () => undefined,
           );
         } else if (modes.has('quiet')) quiet.track(e.path);
@@ -154,7 +159,11 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   for (const e of buffered.splice(0)) handle(e);
   src.done.catch((err: unknown) => failed?.(err));
   await reconcile(s, signal);
-  reporter.event({ level: 'info', type: 'ship.ready', message: `watching ${s.roots.join(', ')} for finished files` });
+  reporter.event({
+    level: 'info',
+    type: 'ship.ready',
+    message: `watching ${s.roots.join(', ')} for finished files`,
+  });
 
   const rescan = setInterval(() => {
     void reconcile(s, signal).catch((err: unknown) => {

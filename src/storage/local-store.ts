@@ -125,7 +125,10 @@ export class LocalStore implements ObjectStore {
       try {
         const { size } = await fh.stat();
         if (options.maxBytes !== undefined && size > options.maxBytes) {
-          throw new CairnError('INTEGRITY', `object ${key} is ${size} bytes, more than the ${options.maxBytes} allowed`);
+          throw new CairnError(
+            'INTEGRITY',
+            `object ${key} is ${size} bytes, more than the ${options.maxBytes} allowed`,
+          );
         }
         return await fh.readFile();
       } finally {

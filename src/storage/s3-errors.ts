@@ -8,7 +8,15 @@ interface AwsLikeError {
   $metadata?: { httpStatusCode?: number };
 }
 
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 function details(err: unknown): { name: string; status: number | undefined; message: string } {
   const e = (typeof err === 'object' && err !== null ? err : {}) as AwsLikeError;

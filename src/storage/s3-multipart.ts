@@ -49,7 +49,12 @@ async function findUpload(t: MultipartTarget): Promise<string | undefined> {
   let best: { id: string; at: number } | undefined;
   for (;;) {
     const res = await t.client.send(
-      new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: t.key, KeyMarker: keyMarker, UploadIdMarker: idMarker }),
+      new ListMultipartUploadsCommand({
+        Bucket: t.bucket,
+        Prefix: t.key,
+        KeyMarker: keyMarker,
+        UploadIdMarker: idMarker,
+      }),
     );
     for (const u of res.Uploads ?? []) {
       if (u.Key !== t.key || !u.UploadId) continue;
@@ -70,7 +75,8 @@ async function listParts(t: MultipartTarget, uploadId: string): Promise<Map<numb
       new ListPartsCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId, PartNumberMarker: marker }),
     );
     for (const p of res.Parts ?? []) {
-      if (p.PartNumber && p.ETag) parts.set(p.PartNumber, { etag: p.ETag.replace(/"/g, ''), size: p.Size ?? -1 });
+      if (p.PartNumber && p.ETag)
+        parts.set(p.PartNumber, { etag: p.ETag.replace(/"/g, ''), size: p.Size ?? -1 });
     }
     if (!res.IsTruncated) return parts;
     marker = res.NextPartNumberMarker;
@@ -149,7 +155,11 @@ export async function uploadFileResumable(
   } finally {
     await fh.close();
   }
-  if (failure) throw failure; // the upload stays for the next attempt to resume
+  // The upload stays for the next attempt to resume.
+  if (failure)
+    throw failure instanceof Error
+      ? failure
+      : new CairnError('INTERNAL', 'part upload failed', { cause: failure });
   if (hash.digest('hex') !== o.sha256) {
     await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: id }));
     throw new CairnError('INTEGRITY', `${path} changed while it was being stored`, {

@@ -45,7 +45,9 @@ storeContract(
   's3 (s3rver)',
   async () => {
     const settings = resolveS3Settings({ endpoint: s3rver.endpoint, partSizeBytes: PART }, {});
-    const client = makeS3Client(settings, { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const client = makeS3Client(settings, {
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     return new S3Store(client, await s3rver.bucket(), '', settings);
   },
   // s3rver ignores If-None-Match; cairn never relies on it for correctness (keys are unique or content-addressed).
@@ -62,7 +64,10 @@ test('path-style addressing turns itself on for IP and localhost endpoints', () 
   assert.equal(r.forcePathStyle, true);
   assert.equal(r.region, 'eu-west-3');
   assert.equal(r.endpoint, 'http://127.0.0.1:1');
-  assert.equal(resolveS3Settings({ forcePathStyle: false }, { AWS_ENDPOINT_URL: 'http://localhost:1' }).forcePathStyle, false);
+  assert.equal(
+    resolveS3Settings({ forcePathStyle: false }, { AWS_ENDPOINT_URL: 'http://localhost:1' }).forcePathStyle,
+    false,
+  );
 });
 
 test('s3: an interrupted multipart upload is resumed from the parts already stored', async () => {
@@ -74,12 +79,20 @@ test('s3: an interrupted multipart upload is resumed from the parts already stor
   await writeFile(path, body);
   const c = s3TestConfig();
   const settings = resolveS3Settings({ endpoint: c.endpoint, region: c.region }, {});
-  const raw = makeS3Client(settings, { credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } });
+  const raw = makeS3Client(settings, {
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+  });
   // What a killed run leaves behind: an open upload holding the first two parts.
   const { UploadId } = await raw.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'obj' }));
   for (const n of [1, 2]) {
     await raw.send(
-      new UploadPartCommand({ Bucket: bucket, Key: 'obj', UploadId, PartNumber: n, Body: body.subarray((n - 1) * PART, n * PART) }),
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: 'obj',
+        UploadId,
+        PartNumber: n,
+        Body: body.subarray((n - 1) * PART, n * PART),
+      }),
     );
   }
   const sha256 = createHash('sha256').update(body).digest('hex');
@@ -102,19 +115,31 @@ test('s3: a stored part that does not match the file is uploaded again', async (
   await writeFile(join(dir, 'big'), body);
   const c = s3TestConfig();
   const settings = resolveS3Settings({ endpoint: c.endpoint, region: c.region }, {});
-  const raw = makeS3Client(settings, { credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } });
+  const raw = makeS3Client(settings, {
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+  });
   const { UploadId } = await raw.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'obj' }));
-  await raw.send(new UploadPartCommand({ Bucket: bucket, Key: 'obj', UploadId, PartNumber: 1, Body: randomBytes(PART) }));
+  await raw.send(
+    new UploadPartCommand({ Bucket: bucket, Key: 'obj', UploadId, PartNumber: 1, Body: randomBytes(PART) }),
+  );
   const sha256 = createHash('sha256').update(body).digest('hex');
   const r = await store.putFile('obj', join(dir, 'big'), { size: body.length, sha256 });
   assert.equal(r.resumedBytes, 0);
-  assert.equal(createHash('sha256').update(await store.getBuffer('obj')).digest('hex'), sha256);
+  assert.equal(
+    createHash('sha256')
+      .update(await store.getBuffer('obj'))
+      .digest('hex'),
+    sha256,
+  );
   raw.destroy();
 });
 
 test('s3: a missing bucket and bad credentials are clear errors', async () => {
   const missing = rgwStore('cairn-no-such-bucket-here');
-  await assert.rejects(missing.check(), (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND' && /does not exist/.test(e.message));
+  await assert.rejects(
+    missing.check(),
+    (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND' && /does not exist/.test(e.message),
+  );
   const c = s3TestConfig();
   const settings = resolveS3Settings({ endpoint: c.endpoint, region: c.region }, {});
   const bad = new S3Store(

@@ -31,7 +31,10 @@ export class S3Store implements ObjectStore {
   ) {
     this.url = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
     this.sse = settings.sse
-      ? { ServerSideEncryption: settings.sse, ...(settings.kmsKeyId ? { SSEKMSKeyId: settings.kmsKeyId } : {}) }
+      ? {
+          ServerSideEncryption: settings.sse,
+          ...(settings.kmsKeyId ? { SSEKMSKeyId: settings.kmsKeyId } : {}),
+        }
       : {};
   }
 
@@ -122,7 +125,10 @@ export class S3Store implements ObjectStore {
         n += chunk.length;
         if (options.maxBytes !== undefined && n > options.maxBytes) {
           stream.destroy();
-          throw new CairnError('INTEGRITY', `object ${key} is larger than the ${options.maxBytes} bytes allowed`);
+          throw new CairnError(
+            'INTEGRITY',
+            `object ${key} is larger than the ${options.maxBytes} bytes allowed`,
+          );
         }
         chunks.push(chunk);
       }
@@ -179,9 +185,13 @@ export class S3Store implements ObjectStore {
       const errors = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (errors.length) {
         const first = errors[0];
-        throw new CairnError('UNAVAILABLE', `could not delete ${errors.length} objects (${first?.Code}: ${first?.Key})`, {
-          hint: 'run the command again; deletions are idempotent',
-        });
+        throw new CairnError(
+          'UNAVAILABLE',
+          `could not delete ${errors.length} objects (${first?.Code}: ${first?.Key})`,
+          {
+            hint: 'run the command again; deletions are idempotent',
+          },
+        );
       }
     }
   }
@@ -202,7 +212,9 @@ export class S3Store implements ObjectStore {
         );
         for (const u of res.Uploads ?? []) {
           if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= before) continue;
-          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+          await this.client.send(
+            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
+          );
           n += 1;
         }
         if (!res.IsTruncated) return n;
@@ -218,7 +230,11 @@ export class S3Store implements ObjectStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
-      if (isNotFound(err)) throw this.fail(Object.assign(new Error('no such bucket'), { name: 'NoSuchBucket' }), 'opening storage');
+      if (isNotFound(err))
+        throw this.fail(
+          Object.assign(new Error('no such bucket'), { name: 'NoSuchBucket' }),
+          'opening storage',
+        );
       throw this.fail(err, `opening ${this.url}`);
     }
   }

@@ -15,7 +15,8 @@ export function defaultTargetString(env: NodeJS.ProcessEnv = process.env): strin
 /** `s3://bucket/prefix`, `file:///abs/path`, or a plain path. */
 export function parseTarget(text: string, cwd = process.cwd()): Target {
   const s = text.trim();
-  if (s === '') throw new CairnError('USAGE', 'empty storage target', { hint: 'use s3://bucket/prefix or a path' });
+  if (s === '')
+    throw new CairnError('USAGE', 'empty storage target', { hint: 'use s3://bucket/prefix or a path' });
   if (s.startsWith('s3://')) {
     const rest = s.slice(5);
     const slash = rest.indexOf('/');
@@ -33,7 +34,10 @@ export function parseTarget(text: string, cwd = process.cwd()): Target {
     try {
       p = fileURLToPath(s);
     } catch (err) {
-      throw new CairnError('USAGE', `invalid file URL ${text}`, { cause: err, hint: 'use file:///absolute/path' });
+      throw new CairnError('USAGE', `invalid file URL ${text}`, {
+        cause: err,
+        hint: 'use file:///absolute/path',
+      });
     }
     return { kind: 'local', root: p };
   }

@@ -19,7 +19,11 @@ async function sourceTree(): Promise<string> {
   await writeFile(join(root, 'ks', 'x-tmp-1.db'), 'temporary: never shipped');
   await writeFile(join(root, 'ks', 'données ü.txt'), 'unicode name');
   await chmod(join(root, 'ks', 'a-Data.db'), 0o600);
-  await utimes(join(root, 'ks', 'a-Data.db'), new Date('2026-01-02T03:04:05Z'), new Date('2026-01-02T03:04:05Z'));
+  await utimes(
+    join(root, 'ks', 'a-Data.db'),
+    new Date('2026-01-02T03:04:05Z'),
+    new Date('2026-01-02T03:04:05Z'),
+  );
   await link(join(root, 'ks', 'a-Data.db'), join(root, 'ks', 'snapshots', 'a-Data.db'));
   return root;
 }
@@ -31,7 +35,9 @@ for (const target of allTargets) {
     const src = await sourceTree();
     const repo = await target.make();
     const env = target.env();
-    const first = await cairn(['ship', 'backup', src, '-r', '--to', repo, '--host', 'db-1', '--json'], { env });
+    const first = await cairn(['ship', 'backup', src, '-r', '--to', repo, '--host', 'db-1', '--json'], {
+      env,
+    });
     assert.equal(first.code, 0, first.stderr);
     const r1 = json(first.stdout) as { stats: Record<string, number>; scanned: number };
     assert.equal(r1.scanned, 7, 'the -tmp- file is excluded');
@@ -39,7 +45,9 @@ for (const target of allTargets) {
     assert.equal(r1.stats.filesUploaded! + r1.stats.filesStoredAlready!, 7);
     assert.equal(r1.stats.filesUploaded, 5);
 
-    const again = await cairn(['ship', 'backup', src, '-r', '--to', repo, '--host', 'db-1', '--json'], { env });
+    const again = await cairn(['ship', 'backup', src, '-r', '--to', repo, '--host', 'db-1', '--json'], {
+      env,
+    });
     assert.equal(again.code, 0, again.stderr);
     const r2 = json(again.stdout) as { stats: Record<string, number> };
     assert.equal(r2.stats.filesUploaded, 0);
@@ -47,12 +55,18 @@ for (const target of allTargets) {
     assert.equal(r2.stats.manifestsWritten, 0);
 
     const dest = await mkdtemp(join(tmpdir(), 'cairn-dest-'));
-    const restored = await cairn(['ship', 'restore', dest, '--from', repo, '--host', 'db-1', '--path', src, '--json'], { env });
+    const restored = await cairn(
+      ['ship', 'restore', dest, '--from', repo, '--host', 'db-1', '--path', src, '--json'],
+      { env },
+    );
     assert.equal(restored.code, 0, restored.stderr);
     await rm(join(src, 'ks', 'x-tmp-1.db'));
     assert.deepEqual(await describeTree(dest, { mtimes: true }), await describeTree(src, { mtimes: true }));
 
-    const twice = await cairn(['ship', 'restore', dest, '--from', repo, '--host', 'db-1', '--path', src, '--json'], { env });
+    const twice = await cairn(
+      ['ship', 'restore', dest, '--from', repo, '--host', 'db-1', '--path', src, '--json'],
+      { env },
+    );
     assert.equal((json(twice.stdout) as { skippedIdentical: number }).skippedIdentical, 7);
 
     const verify = await cairn(['ship', 'verify', '--from', repo, '--read-data', '--json'], { env });
@@ -67,7 +81,9 @@ for (const target of allTargets) {
     await writeFile(join(src, 'v.db'), 'version 1');
     await writeFile(join(src, 'gone.db'), 'deleted later');
     assert.equal((await cairn(['ship', 'backup', src, '--to', repo, '--host', 'h'], { env })).code, 0);
-    const list1 = json((await cairn(['ship', 'list', '--from', repo, '--json'], { env })).stdout) as unknown as { time: string }[];
+    const list1 = json(
+      (await cairn(['ship', 'list', '--from', repo, '--json'], { env })).stdout,
+    ) as unknown as { time: string }[];
     const t1 = list1.at(-1)?.time;
     assert.ok(t1);
     await new Promise((r) => setTimeout(r, 20));
@@ -140,7 +156,10 @@ test('verify finds a missing object and a corrupted one', async () => {
   await writeFile(join(repo, 'objects', 'sha256', sha('bbbb').slice(0, 2), sha('bbbb')), 'BBBB');
   const quick = await cairn(['ship', 'verify', '--from', repo, '--json']);
   assert.equal(quick.code, 8);
-  assert.deepEqual((json(quick.stdout) as { problems: { problem: string }[] }).problems.map((p) => p.problem), ['missing']);
+  assert.deepEqual(
+    (json(quick.stdout) as { problems: { problem: string }[] }).problems.map((p) => p.problem),
+    ['missing'],
+  );
   const deep = await cairn(['ship', 'verify', '--from', repo, '--read-data', '--json']);
   assert.deepEqual(
     (json(deep.stdout) as { problems: { problem: string }[] }).problems.map((p) => p.problem).sort(),

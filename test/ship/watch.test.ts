@@ -90,7 +90,11 @@ test('watch ships hard links (Cassandra backups/), storing identical content onc
   await mkdir(join(src, 'backups'));
   await new Promise((r) => setTimeout(r, 100));
   await link(join(src, 'snapshots', 'a-Data.db'), join(src, 'backups', 'a-Data.db'));
-  await eventually(async () => (await manifestNames(repo, join(src, 'backups'))).includes('a-Data.db'), 15_000, 'hard link shipped');
+  await eventually(
+    async () => (await manifestNames(repo, join(src, 'backups'))).includes('a-Data.db'),
+    15_000,
+    'hard link shipped',
+  );
   assert.equal(await localObjectCount(repo), 1);
   d.kill('SIGTERM');
   assert.equal((await done).code, 0);
@@ -124,7 +128,9 @@ test('after SIGKILL mid-stream, a restart ships every file and no manifest point
   const verify1 = await cairn(['ship', 'verify', '--from', repo, '--json']);
   assert.equal(verify1.code, 0, verify1.stdout + verify1.stderr);
   // The lock of the killed daemon is stale and taken over; the restart reconciles.
-  const again = await cairn(['ship', 'backup', src, '--to', repo, '--host', 'h'], { env: { CAIRN_LOCK_DIR: locks } });
+  const again = await cairn(['ship', 'backup', src, '--to', repo, '--host', 'h'], {
+    env: { CAIRN_LOCK_DIR: locks },
+  });
   assert.equal(again.code, 0, again.stderr);
   assert.equal((await manifestNames(repo, src)).length, 300);
   assert.equal((await cairn(['ship', 'verify', '--from', repo, '--read-data'])).code, 0);

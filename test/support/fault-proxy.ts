@@ -30,7 +30,11 @@ export interface FaultProxy {
 }
 
 const ERRORS = {
-  error500: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
+  error500: {
+    status: 500,
+    code: 'InternalError',
+    message: 'We encountered an internal error. Please try again.',
+  },
   error503: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
 } as const;
 
@@ -54,7 +58,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let closed = false;
   let listenError: Error | undefined;
 
-  const answerError = (kind: 'error500' | 'error503', req: http.IncomingMessage, res: http.ServerResponse) => {
+  const answerError = (
+    kind: 'error500' | 'error503',
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) => {
     const { status, code, message } = ERRORS[kind];
     const body = errorBody(code, message, req.url ?? '/', `cairn-fault-${requests}`);
     // Read (and drop) the request body first, so the client is not cut off mid-upload.
@@ -143,7 +151,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     setMode(m: FaultMode) {
       if (closed) throw new Error('fault proxy is closed');
-      if (listenError) throw new Error(`fault proxy could not listen again on port ${port}: ${listenError.message}`);
+      if (listenError)
+        throw new Error(`fault proxy could not listen again on port ${port}: ${listenError.message}`);
       const was = mode;
       mode = m;
       if (m === 'down' && was !== 'down') {

@@ -25,5 +25,8 @@ export async function localObjectCount(repo: string): Promise<number> {
 }
 
 export async function readJsonLines(path: string): Promise<unknown[]> {
-  return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 }

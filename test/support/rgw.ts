@@ -167,7 +167,9 @@ class Cluster {
           if (!err) return resolve(stdout);
           const why = err.killed ? `timed out after ${timeoutMs} ms` : err.message.split('\n')[0];
           reject(
-            new Error(`${cmd} ${args.join(' ')}: ${why}\n${String(stderr).trim().slice(-2000)}${tails(logs)}`),
+            new Error(
+              `${cmd} ${args.join(' ')}: ${why}\n${String(stderr).trim().slice(-2000)}${tails(logs)}`,
+            ),
           );
         },
       );
@@ -196,12 +198,19 @@ class Cluster {
   }
 
   /** Polls `check` until it holds; fails early if `daemon` dies, and with its logs on timeout. */
-  async waitFor(what: string, daemon: Daemon, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  async waitFor(
+    what: string,
+    daemon: Daemon,
+    timeoutMs: number,
+    check: () => Promise<boolean>,
+  ): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const { exitCode, signalCode } = daemon.child;
       if (exitCode !== null || signalCode !== null) {
-        throw new Error(`${daemon.name} exited (${exitCode ?? signalCode}) while waiting for ${what}${tails(daemon.logs)}`);
+        throw new Error(
+          `${daemon.name} exited (${exitCode ?? signalCode}) while waiting for ${what}${tails(daemon.logs)}`,
+        );
       }
       if (await check().catch(() => false)) return;
       if (performance.now() > deadline) {
@@ -243,13 +252,25 @@ async function bringUp(c: Cluster, rgwPort: number, say: (line: string) => void)
   const step = (line: string) => say(`${line} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const { dir, conf } = c;
   const fsid = randomUUID();
-  await Promise.all(['mon', 'osd/0', 'run', 'log', 'rgw', 'crash'].map((d) => mkdir(join(dir, d), { recursive: true })));
+  await Promise.all(
+    ['mon', 'osd/0', 'run', 'log', 'rgw', 'crash'].map((d) => mkdir(join(dir, d), { recursive: true })),
+  );
   await writeFile(conf, cephConf(dir, fsid, rgwPort));
 
   const monLog = c.log('mon.a.log');
-  await c.run('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v1:${HOST}:${MON_PORT}]`, join(dir, 'monmap')], 10_000);
-  await c.run('ceph-authtool', ['--create-keyring', join(dir, 'keyring'), '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *'], 10_000);
-  await c.run('ceph-mon', ['-c', conf, '-i', 'a', '--mkfs', '--monmap', join(dir, 'monmap')], 30_000, [monLog]);
+  await c.run(
+    'monmaptool',
+    ['--create', '--fsid', fsid, '--addv', 'a', `[v1:${HOST}:${MON_PORT}]`, join(dir, 'monmap')],
+    10_000,
+  );
+  await c.run(
+    'ceph-authtool',
+    ['--create-keyring', join(dir, 'keyring'), '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *'],
+    10_000,
+  );
+  await c.run('ceph-mon', ['-c', conf, '-i', 'a', '--mkfs', '--monmap', join(dir, 'monmap')], 30_000, [
+    monLog,
+  ]);
   const mon = c.spawn('mon', 'ceph-mon', ['-c', conf, '-i', 'a', '-f'], [monLog]);
   await c.waitFor('the monitor to form a quorum', mon, 30_000, async () => {
     await c.ceph(['quorum_status'], 10_000);
@@ -260,7 +281,8 @@ async function bringUp(c: Cluster, rgwPort: number, say: (line: string) => void)
   const osdLog = c.log('osd.0.log');
   const osdUuid = randomUUID();
   const osdId = (await c.ceph(['osd', 'new', osdUuid], 30_000, [monLog])).trim();
-  if (osdId !== '0') throw new Error(`expected the monitor to give the new OSD id 0, got ${JSON.stringify(osdId)}`);
+  if (osdId !== '0')
+    throw new Error(`expected the monitor to give the new OSD id 0, got ${JSON.stringify(osdId)}`);
   const block = join(dir, 'osd', 'block');
   const fh = await open(block, 'w');
   await fh.truncate(OSD_BYTES); // sparse: takes space only as data is written
@@ -269,7 +291,9 @@ async function bringUp(c: Cluster, rgwPort: number, say: (line: string) => void)
   await c.run('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', osdUuid], 120_000, [osdLog]);
   const osd = c.spawn('osd', 'ceph-osd', ['-c', conf, '-i', '0', '-f'], [osdLog, monLog]);
   await c.waitFor('the OSD to come up', osd, 60_000, async () => {
-    const dump = JSON.parse(await c.ceph(['osd', 'dump', '--format', 'json'])) as { osds?: { up?: number }[] };
+    const dump = JSON.parse(await c.ceph(['osd', 'dump', '--format', 'json'])) as {
+      osds?: { up?: number }[];
+    };
     return dump.osds?.[0]?.up === 1;
   });
   step('OSD up (BlueStore on a sparse 10 GB file)');
@@ -281,8 +305,18 @@ async function bringUp(c: Cluster, rgwPort: number, say: (line: string) => void)
 
   await c.run(
     'radosgw-admin',
-    ['-c', conf, '-n', 'client.admin', 'user', 'create', '--uid=cairn-test', '--display-name=cairn tests',
-      `--access-key=${ACCESS_KEY}`, `--secret-key=${SECRET_KEY}`],
+    [
+      '-c',
+      conf,
+      '-n',
+      'client.admin',
+      'user',
+      'create',
+      '--uid=cairn-test',
+      '--display-name=cairn tests',
+      `--access-key=${ACCESS_KEY}`,
+      `--secret-key=${SECRET_KEY}`,
+    ],
     60_000,
     [rgwLog],
   );
@@ -313,7 +347,9 @@ async function launch(opts: StartRgwOptions): Promise<{ server: S3TestServer; di
   const say = opts.log ?? (() => {});
   const missing = missingBinaries();
   if (missing.length) {
-    throw new Error(`the S3 test server needs ${missing.join(', ')}: run scripts/install-test-deps.sh as root`);
+    throw new Error(
+      `the S3 test server needs ${missing.join(', ')}: run scripts/install-test-deps.sh as root`,
+    );
   }
   if ((await listenOn(MON_PORT)) === null) {
     throw new Error(

@@ -5,7 +5,11 @@ import S3rver from 's3rver';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 
 /** s3rver on a random loopback port: a second, looser S3 implementation cairn must also store correctly on. */
-export async function startS3rver(): Promise<{ endpoint: string; bucket(name?: string): Promise<string>; stop(): Promise<void> }> {
+export async function startS3rver(): Promise<{
+  endpoint: string;
+  bucket(name?: string): Promise<string>;
+  stop(): Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-s3rver-'));
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir });
   const addr = (await server.run()) as { port: number };

@@ -38,13 +38,19 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
 
   test(`${name}: missing objects are NOT_FOUND errors`, async () => {
     const s = await make();
-    await assert.rejects(s.getBuffer('nope/x'), (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND');
+    await assert.rejects(
+      s.getBuffer('nope/x'),
+      (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND',
+    );
   });
 
   test(`${name}: getBuffer refuses objects above maxBytes`, async () => {
     const s = await make();
     await s.put('big', Buffer.alloc(5000));
-    await assert.rejects(s.getBuffer('big', { maxBytes: 100 }), (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY');
+    await assert.rejects(
+      s.getBuffer('big', { maxBytes: 100 }),
+      (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY',
+    );
   });
 
   if (o.conditionalWrites) {
@@ -73,10 +79,7 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
       keys,
     );
     assert.equal(listed[3]?.size, 9);
-    assert.deepEqual(
-      (await collect(s.list('p/'))).length,
-      1006,
-    );
+    assert.deepEqual((await collect(s.list('p/'))).length, 1006);
     await s.delete([...keys, 'p/y', 'px', 'never-existed']);
     assert.deepEqual(await collect(s.list('p')), []);
   });
@@ -86,7 +89,10 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
     const key = 'u/données été/日本 語.txt';
     await s.put(key, Buffer.from('ü'));
     assert.equal((await s.getBuffer(key)).toString(), 'ü');
-    assert.deepEqual((await collect(s.list('u/'))).map((x) => x.key), [key]);
+    assert.deepEqual(
+      (await collect(s.list('u/'))).map((x) => x.key),
+      [key],
+    );
   });
 
   test(`${name}: putFile stores small and multipart-sized files and verifies SHA-256`, async () => {
@@ -97,7 +103,11 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
       const p = join(dir, `f${size}`);
       await writeFile(p, body);
       let gated = 0;
-      const r = await s.putFile(`f/${size}`, p, { size, sha256: sha(body), gate: async (n) => void (gated += n) });
+      const r = await s.putFile(`f/${size}`, p, {
+        size,
+        sha256: sha(body),
+        gate: (n) => Promise.resolve(void (gated += n)),
+      });
       assert.equal(r.uploadedBytes, size);
       assert.equal(gated, size);
       assert.equal(sha(await s.getBuffer(`f/${size}`)), sha(body));

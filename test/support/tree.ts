@@ -12,7 +12,10 @@ export interface TreeEntry {
 }
 
 /** A comparable description of a directory tree: every entry with its type, mode, size and content hash. */
-export async function describeTree(root: string, o: { mtimes?: boolean } = {}): Promise<Record<string, TreeEntry>> {
+export async function describeTree(
+  root: string,
+  o: { mtimes?: boolean } = {},
+): Promise<Record<string, TreeEntry>> {
   const out: Record<string, TreeEntry> = {};
   const walk = async (dir: string, rel: string): Promise<void> => {
     for (const name of (await readdir(dir)).sort()) {
@@ -29,7 +32,9 @@ export async function describeTree(root: string, o: { mtimes?: boolean } = {}): 
           type: 'file',
           mode,
           size: st.size,
-          sha256: createHash('sha256').update(await readFile(p)).digest('hex'),
+          sha256: createHash('sha256')
+            .update(await readFile(p))
+            .digest('hex'),
           ...(o.mtimes ? { mtimeMs: Math.floor(st.mtimeMs) } : {}),
         };
       }
