@@ -240,7 +240,8 @@ class Cluster {
     process.removeListener('exit', this.killOnExit);
     const all = () => Promise.all(this.daemons.map((d) => d.exited));
     this.signal('SIGTERM');
-    await Promise.race([all(), sleep(3000)]);
+    const t = performance.now();
+    await Promise.all(this.daemons.map((d) => d.exited.then(() => console.error('exited', d.name, performance.now() - t))));
     this.signal('SIGKILL');
     await Promise.race([all(), sleep(5000)]);
     await rm(this.dir, { recursive: true, force: true });
