@@ -65,6 +65,8 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
     .action(async (dest: string, _o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<FromFlags & { concurrency?: string; dryRun?: boolean }>();
+        const at = f.at ? parsePointInTime(f.at, systemClock.now()) : undefined;
+        const concurrency = positiveInt(f.concurrency, '--concurrency');
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         await store.check();
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -73,8 +75,8 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
           dest,
           host: f.host,
           path: f.path,
-          at: f.at ? parsePointInTime(f.at, systemClock.now()) : undefined,
-          concurrency: positiveInt(f.concurrency, '--concurrency'),
+          at,
+          concurrency,
           dryRun: f.dryRun,
           reporter: ctx.out,
           signal: ctx.signal,
@@ -142,13 +144,14 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
               keepYearly: keep.yearly,
               keepWithin: keep.within,
             });
-        await store.check();
         const graceText = f.grace ?? ctx.config.ship?.grace;
+        const graceMs = graceText ? parseDuration(graceText, '--grace') : undefined;
+        await store.check();
         const r = await shipPrune({
           store,
           policy,
           hosts: f.allHosts ? undefined : [f.host ?? ctx.config.ship?.host ?? defaultHost()],
-          graceMs: graceText ? parseDuration(graceText, '--grace') : undefined,
+          graceMs,
           dryRun: f.dryRun,
           reporter: ctx.out,
         });
@@ -200,12 +203,13 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
     .action(async (_o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<FromFlags & { readData?: boolean }>();
+        const at = f.at ? parsePointInTime(f.at, systemClock.now()) : undefined;
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         await store.check();
         const r = await shipVerify({
           store,
           host: f.host,
-          at: f.at ? parsePointInTime(f.at, systemClock.now()) : undefined,
+          at,
           readData: f.readData,
           reporter: ctx.out,
           signal: ctx.signal,

@@ -11,6 +11,8 @@ export class ByteRate {
     readonly bytesPerSecond: number,
     private readonly burst = Math.max(bytesPerSecond / 4, 64 * 1024),
     private readonly now: () => number = () => performance.now(),
+    private readonly wait: (ms: number, signal?: AbortSignal) => Promise<unknown> = (ms, signal) =>
+      sleep(ms, undefined, { signal }),
   ) {
     this.available = this.burst;
     this.last = this.now();
@@ -22,8 +24,7 @@ export class ByteRate {
       this.available = Math.min(this.burst, this.available + ((t - this.last) / 1000) * this.bytesPerSecond);
       this.last = t;
       this.available -= bytes;
-      if (this.available < 0)
-        await sleep((-this.available / this.bytesPerSecond) * 1000, undefined, { signal });
+      if (this.available < 0) await this.wait((-this.available / this.bytesPerSecond) * 1000, signal);
     });
     this.queue = next.catch(() => undefined);
     return next;

@@ -239,9 +239,12 @@ class Cluster {
   async stop(): Promise<void> {
     process.removeListener('exit', this.killOnExit);
     const all = () => Promise.all(this.daemons.map((d) => d.exited));
-    this.signal('SIGTERM');
     const t = performance.now();
-    await Promise.all(this.daemons.map((d) => d.exited.then(() => console.error('exited', d.name, performance.now() - t))));
+    for (const d of [...this.daemons].reverse()) {
+      if (d.child.pid) process.kill(-d.child.pid, 'SIGTERM');
+      await d.exited;
+      console.error('exited', d.name, performance.now() - t);
+    }
     this.signal('SIGKILL');
     await Promise.race([all(), sleep(5000)]);
     await rm(this.dir, { recursive: true, force: true });
