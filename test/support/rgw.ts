@@ -58,6 +58,8 @@ mon warn on insecure global id reclaim allowed = false
 mon warn on pool no redundancy = false
 mon max pg per osd = 1000
 mon allow pool delete = true
+paxos propose interval = 0.1
+paxos min wait = 0.01
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
@@ -220,34 +222,34 @@ class Cluster {
     }
   }
 
-  private signal(sig: NodeJS.Signals): void {
-    for (const d of this.daemons) {
-      if (d.child.pid === undefined || d.child.exitCode !== null || d.child.signalCode !== null) continue;
-      try {
-        process.kill(-d.child.pid, sig);
-      } catch {
-        // the group is already gone
-      }
+  private static kill(d: Daemon, sig: NodeJS.Signals): void {
+    if (d.child.pid === undefined || d.child.exitCode !== null || d.child.signalCode !== null) return;
+    try {
+      process.kill(-d.child.pid, sig);
+    } catch {
+      // the group is already gone
     }
   }
 
   killSync(): void {
-    this.signal('SIGKILL');
+    for (const d of this.daemons) Cluster.kill(d, 'SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Stops the daemons in reverse start order, so each can still reach the
+   * monitor while it shuts down: SIGTERM, then SIGKILL after a short grace
+   * (radosgw takes about 10 s to stop by itself; the data is throwaway).
+   */
   async stop(): Promise<void> {
-    process.removeListener('exit', this.killOnExit);
-    const all = () => Promise.all(this.daemons.map((d) => d.exited));
-    const t = performance.now();
     for (const d of [...this.daemons].reverse()) {
-      if (d.child.pid) process.kill(-d.child.pid, 'SIGTERM');
-      await d.exited;
-      console.error('exited', d.name, performance.now() - t);
+      Cluster.kill(d, 'SIGTERM');
+      await Promise.race([d.exited, sleep(1500)]);
+      Cluster.kill(d, 'SIGKILL');
+      await Promise.race([d.exited, sleep(5000)]);
     }
-    this.signal('SIGKILL');
-    await Promise.race([all(), sleep(5000)]);
     await rm(this.dir, { recursive: true, force: true });
+    process.removeListener('exit', this.killOnExit);
   }
 }
 
@@ -293,6 +295,7 @@ async function bringUp(c: Cluster, rgwPort: number, say: (line: string) => void)
   await fh.close();
   await symlink(block, join(dir, 'osd', '0', 'block'));
   await c.run('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', osdUuid], 120_000, [osdLog]);
+  step('OSD formatted');
   const osd = c.spawn('osd', 'ceph-osd', ['-c', conf, '-i', '0', '-f'], [osdLog, monLog]);
   await c.waitFor('the OSD to come up', osd, 60_000, async () => {
     const dump = JSON.parse(await c.ceph(['osd', 'dump', '--format', 'json'])) as {
