@@ -53,14 +53,15 @@ export function buildProgram(exit: { code: number }): Command {
   const runner: Runner = {
     async run(cmd, fn) {
       const g = cmd.optsWithGlobals<GlobalFlags>();
+      let ctx: Awaited<ReturnType<typeof makeContext>> | undefined;
       try {
-        const ctx = await makeContext(g, controller.signal);
+        ctx = await makeContext(g, controller.signal);
         const code = await fn(ctx);
         exit.code = code ?? 0;
       } catch (err) {
         const e = toCairnError(err);
         if (process.env.CAIRN_DEBUG) process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-        printError(e, g.json === true);
+        printError(e, g.json === true && !ctx?.out.printed);
         exit.code = EXIT[e.code];
       }
     },

@@ -69,8 +69,12 @@ export class CliOutput implements Reporter {
   }
 
   /** The command's result: JSON with --json, else the given text. */
+  /** True once a result was printed (an error after it then goes to stderr only). */
+  printed = false;
+
   result(data: unknown, text: () => string): void {
     this.done();
+    this.printed = true;
     if (this.o.json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
     else {
       const t = text();

@@ -6,11 +6,16 @@ import { CairnError } from './errors.js';
 test('ByteRate spaces bytes at the configured rate after the burst', async () => {
   let t = 0;
   const waits: number[] = [];
-  const rate = new ByteRate(1000, 500, () => t, (ms) => {
-    waits.push(ms);
-    t += ms;
-    return Promise.resolve();
-  });
+  const rate = new ByteRate(
+    1000,
+    500,
+    () => t,
+    (ms) => {
+      waits.push(ms);
+      t += ms;
+      return Promise.resolve();
+    },
+  );
   await rate.take(500); // the burst
   await rate.take(1000); // one second of budget
   await rate.take(250);

@@ -64,6 +64,7 @@ export class Shipper {
   private readonly byInode = new Map<string, Shipped>();
   private readonly refs = new References();
   private readonly dirty = new Set<string>();
+  private readonly inflight = new Map<string, Promise<void>>();
   private readonly lastWritten = new Map<string, string>();
   private lastStamp = 0;
   private flushing: Promise<void> = Promise.resolve();
@@ -196,34 +197,26 @@ export class Shipper {
       });
       return 'changed';
     }
-    const needsUpload = !(await this.reusable(sha256));
-    if (needsUpload) {
-      const key = objectKey(sha256);
-      const started = this.deps.clock.now();
-      if (body) {
-        const b = body;
-        await this.o.rate?.take(b.length, this.o.signal);
-        await this.withRetry(`storing ${path}`, () => this.deps.store.put(key, b, { signal: this.o.signal }));
-        this.stats.bytesUploaded += b.length;
-      } else {
-        const r = await this.withRetry(`storing ${path}`, () =>
-          this.deps.store.putFile(key, path, {
-            size: st.size,
-            sha256,
-            signal: this.o.signal,
-            gate: async (n, signal) => {
-              await this.o.rate?.take(n, signal);
-              this.stats.bytesUploaded += n;
-            },
-          }),
-        );
-        this.stats.bytesResumed += r.resumedBytes;
-      }
-      this.refs.noteStored(sha256, started);
-      this.stats.filesUploaded += 1;
-    } else {
-      this.stats.filesStoredAlready += 1;
+    // Identical content already on its way (a hard link, a copy): wait for it rather than send it twice.
+    // The marker is set before any await, so two files with one content never both decide to upload.
+    for (let prior = this.inflight.get(sha256); prior; prior = this.inflight.get(sha256)) await prior;
+    const job = (async (): Promise<boolean> => {
+      if (await this.reusable(sha256)) return false;
+      await this.upload(path, st, sha256, body);
+      return true;
+    })();
+    const marker = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight.set(sha256, marker);
+    let needsUpload: boolean;
+    try {
+      needsUpload = await job;
+    } finally {
+      if (this.inflight.get(sha256) === marker) this.inflight.delete(sha256);
     }
+    if (!needsUpload) this.stats.filesStoredAlready += 1;
     const rec: Shipped = {
       size: st.size,
       mtimeMs: st.mtimeMs,
@@ -245,6 +238,33 @@ export class Shipper {
       uploaded: needsUpload,
     });
     return needsUpload ? 'uploaded' : 'stored-already';
+  }
+
+  private async upload(path: string, st: Stats, sha256: string, body: Buffer | undefined): Promise<void> {
+    const key = objectKey(sha256);
+    const started = this.deps.clock.now();
+    if (body) {
+      await this.o.rate?.take(body.length, this.o.signal);
+      await this.withRetry(`storing ${path}`, () =>
+        this.deps.store.put(key, body, { signal: this.o.signal }),
+      );
+      this.stats.bytesUploaded += body.length;
+    } else {
+      const r = await this.withRetry(`storing ${path}`, () =>
+        this.deps.store.putFile(key, path, {
+          size: st.size,
+          sha256,
+          signal: this.o.signal,
+          gate: async (n, signal) => {
+            await this.o.rate?.take(n, signal);
+            this.stats.bytesUploaded += n;
+          },
+        }),
+      );
+      this.stats.bytesResumed += r.resumedBytes;
+    }
+    this.refs.noteStored(sha256, started);
+    this.stats.filesUploaded += 1;
   }
 
   /** Whether an object with this content may be referenced without storing it again (see References). */

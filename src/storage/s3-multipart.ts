@@ -44,6 +44,16 @@ interface StoredPart {
 }
 
 async function findUpload(t: MultipartTarget): Promise<string | undefined> {
+  try {
+    return await findUploadOrThrow(t);
+  } catch (err) {
+    // Some S3-compatible servers (s3rver) cannot list uploads: then there is nothing to resume.
+    if ((err as { name?: string }).name === 'NotImplemented') return undefined;
+    throw err;
+  }
+}
+
+async function findUploadOrThrow(t: MultipartTarget): Promise<string | undefined> {
   let keyMarker: string | undefined;
   let idMarker: string | undefined;
   let best: { id: string; at: number } | undefined;
@@ -161,7 +171,9 @@ export async function uploadFileResumable(
       ? failure
       : new CairnError('INTERNAL', 'part upload failed', { cause: failure });
   if (hash.digest('hex') !== o.sha256) {
-    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: id }));
+    await t.client
+      .send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: id }))
+      .catch(() => undefined); // best effort: stale uploads are aborted later anyway
     throw new CairnError('INTEGRITY', `${path} changed while it was being stored`, {
       hint: 'it will be stored again once it is finished',
     });

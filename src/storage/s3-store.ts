@@ -5,7 +5,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
@@ -148,24 +148,32 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * ListObjects (V1) with the last key as marker: V2's continuation tokens are
+   * server-made, and some S3-compatible servers cannot make them (s3rver's use
+   * DES, which current OpenSSL no longer offers). V1 works everywhere.
+   */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    let token: string | undefined;
     const full = joinKey(this.prefix, prefix) + (prefix === '' && this.prefix ? '/' : '');
-    do {
+    let marker: string | undefined;
+    for (;;) {
       let res;
       try {
         res = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }),
+          new ListObjectsCommand({ Bucket: this.bucket, Prefix: full, Marker: marker }),
         );
       } catch (err) {
         throw this.fail(err, `listing ${prefix || '/'}`);
       }
-      for (const o of res.Contents ?? []) {
+      const contents = res.Contents ?? [];
+      for (const o of contents) {
         if (!o.Key) continue;
         yield { key: this.relative(o.Key), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
       }
-      token = res.IsTruncated ? res.NextContinuationToken : undefined;
-    } while (token);
+      const last = contents.at(-1)?.Key;
+      if (!res.IsTruncated || !last) return;
+      marker = res.NextMarker ?? last;
+    }
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -222,6 +230,7 @@ export class S3Store implements ObjectStore {
         idMarker = res.NextUploadIdMarker;
       }
     } catch (err) {
+      if ((err as { name?: string }).name === 'NotImplemented') return n; // the server cannot list uploads
       throw this.fail(err, 'aborting stale uploads');
     }
   }
