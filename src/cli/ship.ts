@@ -14,6 +14,7 @@ import type { Runner } from './main.js';
 import { registerShipRestore } from './ship-restore.js';
 
 interface ShipFlags extends StorageFlags {
+  dryRun?: boolean;
   to?: string;
   host?: string;
   recursive?: boolean;
@@ -68,45 +69,60 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
       .command('backup')
       .argument('<paths...>', 'directories (or files) to ship')
       .description('Ship every finished file under PATHS once, then exit (for cron).'),
-  ).action(async (paths: string[], _o: unknown, cmd: Command) => {
-    await runner.run(cmd, async (ctx) => {
-      const f = cmd.opts<ShipFlags>();
-      const cfg = ctx.config.ship ?? {};
-      const store = openTargetWith(ctx, f.to ?? cfg.to, f);
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-      const r = await shipBackup({
-        store,
-        paths,
-        host: f.host ?? cfg.host,
-        recursive: f.recursive ?? cfg.recursive,
-        include: f.include ?? cfg.include,
-        exclude: f.exclude ?? cfg.exclude,
-        concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
-        maxRate: f.maxRate ? parseRate(f.maxRate) : cfg.maxRate ? parseRate(cfg.maxRate) : undefined,
-        reporter: ctx.out,
-        signal: ctx.signal,
-      });
-      if (ctx.signal.aborted)
-        throw new CairnError('INTERRUPTED', 'interrupted; shipped files are kept, run again to finish');
-      const s = r.stats;
-      ctx.out.result({ target: store.url, ...r, stats: s.toJSON() }, () =>
-        [
-          `shipped ${r.paths.join(', ')} to ${store.url} as host ${r.host} in ${formatMs(r.durationMs)}`,
-          `  files: ${r.scanned} scanned, ${s.filesUploaded} uploaded, ${s.filesStoredAlready} already stored, ${s.filesUnchanged} unchanged` +
-            (r.skippedOpen ? `, ${r.skippedOpen} still open for writing` : '') +
-            (s.failures ? `, ${s.failures} FAILED` : ''),
-          `  bytes: ${formatBytes(s.bytesShipped)} shipped, ${formatBytes(s.bytesUploaded)} uploaded` +
-            (s.bytesResumed ? `, ${formatBytes(s.bytesResumed)} resumed` : ''),
-          `  manifests written: ${s.manifestsWritten}`,
-        ].join('\n'),
-      );
-      if (s.failures) {
-        throw new CairnError('PARTIAL', `${s.failures} file(s) could not be shipped; the rest were`, {
-          hint: 'see the errors above; run again once they are fixed',
+  )
+    .option('--dry-run', 'list what would be shipped, store nothing')
+    .action(async (paths: string[], _o: unknown, cmd: Command) => {
+      await runner.run(cmd, async (ctx) => {
+        const f = cmd.opts<ShipFlags>();
+        const cfg = ctx.config.ship ?? {};
+        const store = openTargetWith(ctx, f.to ?? cfg.to, f);
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        const r = await shipBackup({
+          store,
+          paths,
+          host: f.host ?? cfg.host,
+          recursive: f.recursive ?? cfg.recursive,
+          include: f.include ?? cfg.include,
+          exclude: f.exclude ?? cfg.exclude,
+          concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
+          maxRate: f.maxRate ? parseRate(f.maxRate) : cfg.maxRate ? parseRate(cfg.maxRate) : undefined,
+          reporter: ctx.out,
+          signal: ctx.signal,
+          dryRun: f.dryRun,
         });
-      }
+        if (ctx.signal.aborted)
+          throw new CairnError('INTERRUPTED', 'interrupted; shipped files are kept, run again to finish');
+        if (r.toShip) {
+          const list = r.toShip;
+          ctx.out.result(
+            { target: store.url, host: r.host, dryRun: true, scanned: r.scanned, toShip: list },
+            () =>
+              [
+                ...list.map((p) => `would ship ${p}`),
+                `${list.length} of ${r.scanned} files would be shipped to ${store.url}`,
+              ].join('\n'),
+          );
+          return;
+        }
+        const s = r.stats;
+        ctx.out.result({ target: store.url, ...r, stats: s.toJSON() }, () =>
+          [
+            `shipped ${r.paths.join(', ')} to ${store.url} as host ${r.host} in ${formatMs(r.durationMs)}`,
+            `  files: ${r.scanned} scanned, ${s.filesUploaded} uploaded, ${s.filesStoredAlready} already stored, ${s.filesUnchanged} unchanged` +
+              (r.skippedOpen ? `, ${r.skippedOpen} still open for writing` : '') +
+              (s.failures ? `, ${s.failures} FAILED` : ''),
+            `  bytes: ${formatBytes(s.bytesShipped)} shipped, ${formatBytes(s.bytesUploaded)} uploaded` +
+              (s.bytesResumed ? `, ${formatBytes(s.bytesResumed)} resumed` : ''),
+            `  manifests written: ${s.manifestsWritten}`,
+          ].join('\n'),
+        );
+        if (s.failures) {
+          throw new CairnError('PARTIAL', `${s.failures} file(s) could not be shipped; the rest were`, {
+            hint: 'see the errors above; run again once they are fixed',
+          });
+        }
+      });
     });
-  });
 
   shipSourceOptions(
     ship

@@ -32,6 +32,8 @@ export interface ShipOptions {
   reporter?: Reporter | undefined;
   signal?: AbortSignal | undefined;
   lockDir?: string | undefined;
+  /** Find what would be shipped; store nothing. */
+  dryRun?: boolean | undefined;
 }
 
 export interface ShipSession {
@@ -62,7 +64,7 @@ export async function openShipSession(
   const lock = await lockPaths(roots, 'ship', o.lockDir);
   try {
     await beforeLoad?.(roots);
-    await retry(() => o.store.check({ create: true }), {
+    await retry(() => (o.dryRun ? Promise.resolve() : o.store.check({ create: true })), {
       attempts,
       baseMs: 500,
       maxMs: 30_000,
@@ -88,10 +90,12 @@ export async function openShipSession(
       },
     );
     await shipper.load();
-    await o.store.abortStaleUploads(
-      'objects/',
-      new Date(clock.now().getTime() - SHIP_DEFAULTS.staleUploadMs),
-    );
+    if (!o.dryRun) {
+      await o.store.abortStaleUploads(
+        'objects/',
+        new Date(clock.now().getTime() - SHIP_DEFAULTS.staleUploadMs),
+      );
+    }
     return {
       shipper,
       roots,
@@ -112,10 +116,16 @@ export async function openShipSession(
 export interface ReconcileResult {
   scanned: number;
   skippedOpen: number;
+  /** With dryRun: the files that would be shipped. */
+  toShip?: string[];
 }
 
 /** Ships every finished file under the roots that is not shipped yet, then writes manifests. */
-export async function reconcile(s: ShipSession, signal?: AbortSignal): Promise<ReconcileResult> {
+export async function reconcile(
+  s: ShipSession,
+  signal?: AbortSignal,
+  dryRun = false,
+): Promise<ReconcileResult> {
   const candidates: string[] = [];
   let scanned = 0;
   for (const root of s.roots) {
@@ -131,6 +141,12 @@ export async function reconcile(s: ShipSession, signal?: AbortSignal): Promise<R
   }
   s.reporter.progress?.({ unit: 'files', done: 0, total: candidates.length, label: 'shipping' });
   const open = candidates.length ? await openForWriting(s.roots) : new Set<string>();
+  if (dryRun)
+    return {
+      scanned,
+      skippedOpen: candidates.filter((p) => open.has(p)).length,
+      toShip: candidates.filter((p) => !open.has(p)),
+    };
   if (candidates.length > 500) await s.shipper.loadObjectIndex();
   const limit = pLimit(s.concurrency);
   let done = 0;
@@ -170,6 +186,7 @@ export interface BackupResult {
   paths: string[];
   scanned: number;
   skippedOpen: number;
+  toShip?: string[];
   stats: ShipStats;
   durationMs: number;
 }
@@ -179,7 +196,7 @@ export async function shipBackup(o: ShipOptions): Promise<BackupResult> {
   const session = await openShipSession(o, SHIP_DEFAULTS.attempts);
   const started = performance.now();
   try {
-    const r = await reconcile(session, o.signal);
+    const r = await reconcile(session, o.signal, o.dryRun === true);
     return {
       host: session.host,
       paths: session.roots,
