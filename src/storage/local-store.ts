@@ -9,6 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
 import { checkKey } from './keys.js';
+import { LocalWriter } from './local-writer.js';
+import type { ObjectWriter } from './object-writer.js';
 import type { ObjectInfo, ObjectStore, PutFileOptions, PutFileResult, PutOptions } from './object-store.js';
 
 const TMP = '.cairn-tmp';
@@ -110,12 +112,27 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, options: { range?: { start: number; end: number } } = {}): Promise<Readable> {
     const p = this.path(key);
     const fh = await open(p, 'r').catch((err: unknown) => {
       throw fromFsError(err, p, 'reading object');
     });
-    return fh.createReadStream({ highWaterMark: 1 << 20 });
+    const r = options.range;
+    return fh.createReadStream({ highWaterMark: 1 << 20, ...(r ? { start: r.start, end: r.end - 1 } : {}) });
+  }
+
+  async createWriter(key: string): Promise<ObjectWriter> {
+    const dest = this.path(key);
+    return LocalWriter.open(
+      await this.tempPath(),
+      async (tmp) => {
+        await this.ensureDir(dirname(dest));
+        await rename(tmp, dest).catch((err: unknown) => {
+          throw fromFsError(err, dest, 'writing object');
+        });
+      },
+      (tmp) => rm(tmp, { force: true }),
+    );
   }
 
   async getBuffer(key: string, options: { maxBytes?: number } = {}): Promise<Buffer> {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ObjectWriter, WriterOptions } from './object-writer.js';
 
 export interface ObjectInfo {
   key: string;
@@ -41,7 +42,13 @@ export interface ObjectStore {
   put(key: string, body: Buffer, options?: PutOptions): Promise<void>;
   /** Stream a local file into `key`, verifying its SHA-256; resumes interrupted uploads where the backend can. */
   putFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult>;
-  get(key: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+  /** A streaming write of `key` (multipart for S3); the object appears only on complete(). */
+  createWriter(key: string, options?: WriterOptions): Promise<ObjectWriter>;
+  /** `range` is inclusive start and exclusive end, in bytes. */
+  get(
+    key: string,
+    options?: { signal?: AbortSignal; range?: { start: number; end: number } },
+  ): Promise<Readable>;
   getBuffer(key: string, options?: { signal?: AbortSignal; maxBytes?: number }): Promise<Buffer>;
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with `prefix`, in key order. */

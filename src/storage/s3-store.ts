@@ -18,6 +18,9 @@ import type { ObjectInfo, ObjectStore, PutFileOptions, PutFileResult, PutOptions
 import { isNotFound, mapS3Error } from './s3-errors.js';
 import type { ResolvedS3Settings } from './s3-client.js';
 import { partSizeFor, uploadFileResumable } from './s3-multipart.js';
+import { S3Writer } from './s3-writer.js';
+import { mapWriterErrors } from './object-writer.js';
+import type { ObjectWriter, WriterOptions } from './object-writer.js';
 
 export class S3Store implements ObjectStore {
   readonly url: string;
@@ -103,11 +106,34 @@ export class S3Store implements ObjectStore {
     return { uploadedBytes: body.length, resumedBytes: 0 };
   }
 
-  async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+  async createWriter(key: string, options: WriterOptions = {}): Promise<ObjectWriter> {
+    const w = new S3Writer({
+      client: this.client,
+      bucket: this.bucket,
+      key: this.full(key),
+      partSizeBytes: this.settings.partSizeBytes,
+      concurrency: this.settings.partConcurrency,
+      contentType: options.contentType,
+      sse: this.sse,
+      signal: options.signal,
+    });
+    return Promise.resolve(mapWriterErrors(w, (err) => this.fail(err, `writing ${key}`)));
+  }
+
+  async get(
+    key: string,
+    options: { signal?: AbortSignal; range?: { start: number; end: number } } = {},
+  ): Promise<Readable> {
+    const r = options.range;
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.full(key) }), {
-        abortSignal: options.signal,
-      });
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.full(key),
+          ...(r ? { Range: `bytes=${r.start}-${r.end - 1}` } : {}),
+        }),
+        { abortSignal: options.signal },
+      );
       if (!(res.Body instanceof Readable)) throw new CairnError('INTERNAL', `no body for ${key}`);
       return res.Body;
     } catch (err) {

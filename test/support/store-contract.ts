@@ -128,6 +128,44 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
     }
   });
 
+  test(`${name}: a writer streams an object with holes filled later, across parts`, async () => {
+    const s = await make();
+    const a = randomBytes(o.largeFileBytes + 100);
+    const b = randomBytes(2 * o.largeFileBytes + 7);
+    const w = await s.createWriter('w/obj');
+    await w.write(Buffer.from('head'));
+    const h = w.hole(8);
+    await w.write(a);
+    const h2 = w.hole(3);
+    await w.write(b);
+    assert.equal(await s.head('w/obj'), undefined, 'not visible before complete');
+    await w.fill(h2, Buffer.from('xyz'));
+    await w.fill(h, Buffer.from('12345678'));
+    const r = await w.complete();
+    const expected = Buffer.concat([Buffer.from('head12345678'), a, Buffer.from('xyz'), b]);
+    assert.equal(r.size, expected.length);
+    assert.equal(sha(await s.getBuffer('w/obj')), sha(expected));
+    const chunks: Buffer[] = [];
+    for await (const c of await s.get('w/obj', { range: { start: 4, end: 12 } })) chunks.push(c as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), '12345678');
+  });
+
+  test(`${name}: a small writer object, an empty one, and an aborted one`, async () => {
+    const s = await make();
+    const w = await s.createWriter('w/small');
+    await w.write(Buffer.from('tiny'));
+    await w.complete();
+    assert.equal((await s.getBuffer('w/small')).toString(), 'tiny');
+    const e = await s.createWriter('w/empty');
+    await e.complete();
+    assert.equal((await s.getBuffer('w/empty')).length, 0);
+    const x = await s.createWriter('w/aborted');
+    await x.write(randomBytes(o.largeFileBytes + 1));
+    await x.write(randomBytes(10));
+    await x.abort();
+    assert.equal(await s.head('w/aborted'), undefined);
+  });
+
   test(`${name}: get streams text`, async () => {
     const s = await make();
     await s.put('t', Buffer.from('hello'));

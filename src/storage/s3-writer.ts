@@ -1,0 +1,200 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
+import { CairnError } from '../core/errors.js';
+import type { ObjectWriter } from './object-writer.js';
+
+export interface S3WriterTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  partSizeBytes: number;
+  concurrency: number;
+  contentType?: string | undefined;
+  sse: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
+  signal?: AbortSignal | undefined;
+}
+
+interface Part {
+  n: number;
+  buf: Buffer;
+  length: number;
+  open: Set<number>;
+}
+
+/**
+ * Streams an object to S3 as a multipart upload, part by part, with a bounded
+ * number of parts in flight. A part holding an unfilled hole is kept in memory
+ * until the hole is filled (S3 parts may be uploaded in any order). An object
+ * smaller than one part is sent with a single PutObject. lib-storage's Upload
+ * cannot patch bytes already written, hence this class.
+ */
+export class S3Writer implements ObjectWriter {
+  private uploadId: string | undefined;
+  private current: Part;
+  private readonly held = new Map<number, Part>();
+  private readonly holes = new Map<number, { part: Part; at: number; length: number }>();
+  private readonly etags: string[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private failure: unknown;
+  private total = 0;
+  private nextHole = 0;
+
+  constructor(private readonly t: S3WriterTarget) {
+    this.current = this.newPart(1);
+  }
+
+  private newPart(n: number): Part {
+    return { n, buf: Buffer.allocUnsafe(this.t.partSizeBytes), length: 0, open: new Set() };
+  }
+
+  get size(): number {
+    return this.total;
+  }
+
+  private append(bytes: Buffer): void {
+    const p = this.current;
+    if (p.length + bytes.length > p.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(p.buf.length * 2, p.length + bytes.length));
+      p.buf.copy(bigger, 0, 0, p.length);
+      p.buf = bigger;
+    }
+    bytes.copy(p.buf, p.length);
+    p.length += bytes.length;
+    this.total += bytes.length;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.failure) throw this.failure as Error;
+    let rest = chunk;
+    while (rest.length) {
+      const room = this.t.partSizeBytes - this.current.length;
+      const take = rest.subarray(0, Math.max(room, 0));
+      if (take.length) this.append(take);
+      rest = rest.subarray(take.length);
+      if (this.current.length >= this.t.partSizeBytes) await this.seal();
+    }
+  }
+
+  hole(length: number): number {
+    const id = this.nextHole++;
+    this.holes.set(id, { part: this.current, at: this.current.length, length });
+    this.current.open.add(id);
+    this.append(Buffer.alloc(length));
+    return id;
+  }
+
+  async fill(id: number, bytes: Buffer): Promise<void> {
+    const h = this.holes.get(id);
+    if (!h || bytes.length !== h.length) throw new CairnError('INTERNAL', `bad fill of hole ${id}`);
+    bytes.copy(h.part.buf, h.at);
+    h.part.open.delete(id);
+    this.holes.delete(id);
+    if (h.part.open.size === 0 && this.held.delete(h.part.n)) await this.send(h.part);
+  }
+
+  private async seal(): Promise<void> {
+    const p = this.current;
+    this.current = this.newPart(p.n + 1);
+    if (p.open.size) this.held.set(p.n, p);
+    else await this.send(p);
+  }
+
+  private async start(): Promise<string> {
+    if (this.uploadId) return this.uploadId;
+    const res = await this.t.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.t.bucket,
+        Key: this.t.key,
+        ...(this.t.contentType ? { ContentType: this.t.contentType } : {}),
+        ...this.t.sse,
+      }),
+      { abortSignal: this.t.signal },
+    );
+    if (!res.UploadId) throw new CairnError('INTERNAL', `no upload id for ${this.t.key}`);
+    this.uploadId = res.UploadId;
+    return this.uploadId;
+  }
+
+  private async send(p: Part): Promise<void> {
+    while (this.inflight.size >= this.t.concurrency) await Promise.race(this.inflight);
+    if (this.failure) throw this.failure as Error;
+    const id = await this.start();
+    const body = p.buf.subarray(0, p.length);
+    const job: Promise<void> = this.t.client
+      .send(
+        new UploadPartCommand({
+          Bucket: this.t.bucket,
+          Key: this.t.key,
+          UploadId: id,
+          PartNumber: p.n,
+          Body: body,
+          ContentLength: body.length,
+        }),
+        { abortSignal: this.t.signal },
+      )
+      .then((res) => {
+        if (!res.ETag) throw new CairnError('INTERNAL', `no ETag for part ${p.n}`);
+        this.etags[p.n - 1] = res.ETag;
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.inflight.delete(job));
+    this.inflight.add(job);
+  }
+
+  async complete(): Promise<{ size: number }> {
+    if (this.holes.size) throw new CairnError('INTERNAL', 'object completed with an unfilled hole');
+    const last = this.current;
+    if (!this.uploadId && this.held.size === 0) {
+      await this.t.client.send(
+        new PutObjectCommand({
+          Bucket: this.t.bucket,
+          Key: this.t.key,
+          Body: last.buf.subarray(0, last.length),
+          ContentLength: last.length,
+          ...(this.t.contentType ? { ContentType: this.t.contentType } : {}),
+          ...this.t.sse,
+        }),
+        { abortSignal: this.t.signal },
+      );
+      return { size: this.total };
+    }
+    if (last.length > 0) await this.send(last);
+    await Promise.all(this.inflight);
+    if (this.failure) throw this.failure as Error;
+    await this.t.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.t.bucket,
+        Key: this.t.key,
+        UploadId: this.uploadId,
+        MultipartUpload: {
+          Parts: this.etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })).filter((p) => p.ETag),
+        },
+      }),
+      { abortSignal: this.t.signal },
+    );
+    return { size: this.total };
+  }
+
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.inflight);
+    if (this.uploadId) {
+      await this.t.client
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: this.t.bucket,
+            Key: this.t.key,
+            UploadId: this.uploadId,
+          }),
+        )
+        .catch(() => undefined);
+    }
+  }
+}
