@@ -12,5 +12,6 @@ export const EXIT: Record<ErrorCode, number> = {
   CONFLICT: 7,
   INTEGRITY: 8,
   NO_SPACE: 9,
+  COMMAND_FAILED: 10,
   INTERRUPTED: 130,
 };

@@ -5,6 +5,7 @@ import { EXIT } from './exit-codes.js';
 import { makeContext } from './context.js';
 import type { CliContext, GlobalFlags } from './context.js';
 import { registerShip } from './ship.js';
+import { registerArchive } from './archive.js';
 
 export type Run = (ctx: CliContext) => Promise<number | void>;
 
@@ -67,6 +68,7 @@ export function buildProgram(exit: { code: number }): Command {
     },
   };
   registerShip(program, runner, controller);
+  registerArchive(program, runner, controller);
   return program;
 }
 

@@ -47,6 +47,31 @@ export const shipSchema = z
   })
   .strict();
 
+const archiveIncludeSchema = z.union([
+  z.string(),
+  z.object({ path: z.string(), name: z.string().optional(), preservePaths: z.boolean().optional() }).strict(),
+]);
+
+export const archiveJobSchema = z
+  .object({
+    name: z.string().optional(),
+    format: z.enum(['tar.gz', 'tar', 'zip']).optional(),
+    to: z.string().optional(),
+    include: z.array(archiveIncludeSchema).optional(),
+    files: z.array(z.object({ path: z.string(), name: z.string().optional() }).strict()).optional(),
+    run: z
+      .array(z.object({ name: z.string(), command: z.union([z.string(), z.array(z.string()).min(1)]) }).strict())
+      .optional(),
+    exclude: z.array(z.string()).optional(),
+    preservePaths: z.boolean().optional(),
+    skipUnreadable: z.boolean().optional(),
+    level: z.number().int().min(0).max(9).optional(),
+    keep: keepSchema.optional(),
+  })
+  .strict();
+
+export const archiveSchema = z.object({ jobs: z.record(z.string(), archiveJobSchema).optional() }).strict();
+
 /** The whole config file. Every key is optional: flags work alone. */
 export const configSchema = z
   .object({
@@ -57,9 +82,11 @@ export const configSchema = z
       .strict()
       .optional(),
     ship: shipSchema.optional(),
+    archive: archiveSchema.optional(),
   })
   .strict();
 
 export type CairnConfig = z.infer<typeof configSchema>;
 export type ShipConfig = z.infer<typeof shipSchema>;
 export type S3Config = z.infer<typeof s3Schema>;
+export type ArchiveJob = z.infer<typeof archiveJobSchema>;

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'NO_SPACE' // destination full
   | 'PARTIAL' // some items failed, the rest succeeded
   | 'INTERRUPTED' // stopped by a signal
+  | 'COMMAND_FAILED' // a command whose output was to be stored failed
   | 'INTERNAL';
 
 export interface CairnErrorOptions {

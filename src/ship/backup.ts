@@ -9,7 +9,7 @@ import { isTransient } from '../storage/s3-errors.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { DEFAULT_EXCLUDES, makeFilter } from './filter.js';
+import { DEFAULT_EXCLUDES, makeFilter } from '../core/path-filter.js';
 import { lockPaths } from './lock.js';
 import type { PathLock } from './lock.js';
 import { openForWriting } from './open-files.js';

@@ -2,7 +2,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { errnoCode, fromFsError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
-import type { PathFilter } from './filter.js';
+import type { PathFilter } from '../core/path-filter.js';
 
 /** Regular files under `root` (itself, if it is a file) that the filter accepts. Unreadable directories are reported and skipped. */
 export async function* scanFiles(

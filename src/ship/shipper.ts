@@ -14,7 +14,7 @@ import { encodeManifest } from './manifest.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 import { readAndHash, sha256File } from './hash.js';
 import { References } from './references.js';
-import type { PathFilter } from './filter.js';
+import type { PathFilter } from '../core/path-filter.js';
 import { ShipStats } from './stats.js';
 
 export interface ShipperOptions {

@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { CairnError, isCairnError } from '../core/errors.js';
+import { makeFilter } from '../core/path-filter.js';
+import { silentReporter } from '../core/reporter.js';
+import type { Reporter } from '../core/reporter.js';
+import { openStore } from '../storage/open-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { S3Settings } from '../storage/s3-client.js';
+import { VERSION } from '../version.js';
+import { FORMATS, CONTENT_TYPE } from './format.js';
+import type { ArchiveFormat, FormatWriter } from './format.js';
+import { GzipMembers } from './gzip-members.js';
+import { HashingSink } from './hashing-sink.js';
+import type { ArchiveMeta } from './meta.js';
+import { archiveKey, checkArchiveName, metaKey } from './naming.js';
+import type { ArchiveSource } from './sources.js';
+import { TarWriter } from './tar-writer.js';
+import { walkSources } from './walk.js';
+import { ZipWriter } from './zip-writer.js';
+
+export interface ArchiveOptions {
+  /** Default 'tar.gz'. */
+  format?: ArchiveFormat | undefined;
+  /** A target string (s3://…, a path) or an open store; default $CAIRN_REPO or ~/.local/share/cairn. */
+  to?: string | ObjectStore | undefined;
+  s3?: S3Settings | undefined;
+  exclude?: string[] | undefined;
+  /** Report unreadable files and go on, instead of failing the archive. */
+  skipUnreadable?: boolean | undefined;
+  /** Compression level 0-9 (gzip and zip); default 6, as gzip and zip use. */
+  level?: number | undefined;
+  clock?: Clock | undefined;
+  reporter?: Reporter | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface SaveResult {
+  key: string;
+  url: string;
+  bytes: number;
+  files: number;
+  sha256: string;
+  durationMs: number;
+  skipped: { path: string; reason: string }[];
+}
+
+/** `archive('example', { format: 'tar.gz', to: 's3://bucket/backups' })`: see docs/archive.md. */
+export function archive(name: string, options: ArchiveOptions = {}): Archive {
+  return new Archive(name, options);
+}
+
+export class Archive implements AsyncDisposable {
+  private readonly sources: ArchiveSource[] = [];
+  private readonly tempDirs: string[] = [];
+  readonly name: string;
+  readonly format: ArchiveFormat;
+
+  constructor(
+    name: string,
+    private readonly o: ArchiveOptions = {},
+  ) {
+    this.name = checkArchiveName(name);
+    this.format = o.format ?? 'tar.gz';
+    if (!FORMATS.includes(this.format)) {
+      throw new CairnError('USAGE', `unknown archive format "${String(this.format)}"`, {
+        hint: `use ${FORMATS.join(', ')}`,
+      });
+    }
+  }
+
+  /** The directory's contents at the archive root, or under `name`; with `preservePaths`, under its full path. */
+  includeDirectory(path: string, opts: { preservePaths?: boolean; name?: string } = {}): this {
+    this.sources.push({
+      kind: 'dir',
+      path: resolve(path),
+      name: opts.name,
+      preservePaths: opts.preservePaths === true,
+    });
+    return this;
+  }
+
+  includeFile(path: string, opts: { name?: string } = {}): this {
+    const abs = resolve(path);
+    this.sources.push({ kind: 'file', path: abs, name: opts.name ?? abs.split('/').pop() ?? abs });
+    return this;
+  }
+
+  /** Hands `fill` a new temporary directory; its contents are archived under `name`, then it is removed. */
+  async includeNewDir(name: string, fill: (dir: string) => Promise<void> | void): Promise<this> {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-archive-'));
+    this.tempDirs.push(dir);
+    await fill(dir);
+    this.sources.push({ kind: 'dir', path: dir, name, preservePaths: false });
+    return this;
+  }
+
+  /** The standard output of `argv` (no shell) as the file `name`, streamed while the command runs. */
+  includeCommandOutput(
+    name: string,
+    argv: string[],
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ): this {
+    if (argv.length === 0) throw new CairnError('USAGE', `no command given for ${name}`);
+    this.sources.push({ kind: 'command', name, argv, cwd: opts.cwd, env: opts.env });
+    return this;
+  }
+
+  private store(): ObjectStore {
+    const to = this.o.to;
+    return typeof to === 'object' ? to : openStore(to, this.o.s3);
+  }
+
+  /** Streams the archive to storage. It appears there complete, or not at all. */
+  async save(): Promise<SaveResult> {
+    const clock = this.o.clock ?? systemClock;
+    const reporter = this.o.reporter ?? silentReporter;
+    const started = performance.now();
+    const store = this.store();
+    const key = archiveKey(this.name, clock.now(), this.format);
+    try {
+      await store.check({ create: true });
+      if (await store.head(key)) {
+        throw new CairnError('CONFLICT', `${key} already exists in ${store.url}`, {
+          hint: 'archives of one name are at most one per second',
+        });
+      }
+      const skipped: { path: string; reason: string }[] = [];
+      const walkOpts = {
+        filter: makeFilter([], this.o.exclude ?? []),
+        skipUnreadable: this.o.skipUnreadable === true,
+        reporter,
+        clock,
+        onSkip: (path: string, reason: string) => {
+          skipped.push({ path, reason });
+          reporter.event({ level: 'warn', type: 'archive.skip', message: `skipped ${reason}`, path });
+        },
+      };
+      const total = await this.totalBytes(walkOpts);
+      const writer = await store.createWriter(key, {
+        contentType: CONTENT_TYPE[this.format],
+        signal: this.o.signal,
+      });
+      const sink = new HashingSink(writer);
+      let done = 0;
+      const onBytes = (n: number): void => {
+        done += n;
+        reporter.progress?.({ unit: 'bytes', done, total: Math.max(total, done), label: key });
+      };
+      const level = this.o.level ?? 6;
+      const gz = this.format === 'tar.gz' ? new GzipMembers(sink, level) : undefined;
+      const fw: FormatWriter =
+        this.format === 'zip'
+          ? new ZipWriter(sink, onBytes, level, this.o.signal)
+          : new TarWriter(gz ?? sink, onBytes, this.o.signal);
+      let files = 0;
+      let entries = 0;
+      try {
+        for await (const e of walkSources(this.sources, walkOpts)) {
+          if (this.o.signal?.aborted)
+            throw new CairnError('INTERRUPTED', 'interrupted; no archive was stored');
+          await fw.add(e);
+          entries += 1;
+          if (e.type === 'file' || e.type === 'command') files += 1;
+        }
+        await fw.finish();
+        await gz?.finish();
+        if (this.o.signal?.aborted) throw new CairnError('INTERRUPTED', 'interrupted; no archive was stored');
+        await writer.complete();
+      } catch (err) {
+        await writer.abort();
+        throw this.o.signal?.aborted && !isCairnError(err)
+          ? new CairnError('INTERRUPTED', 'interrupted; no archive was stored')
+          : err;
+      }
+      const sha256 = sink.digest() ?? (await hashObject(store, key));
+      const meta: ArchiveMeta = {
+        version: 1,
+        name: this.name,
+        key,
+        format: this.format,
+        createdAt: clock.now().toISOString(),
+        bytes: writer.size,
+        files,
+        entries,
+        sha256,
+        skipped,
+        cairn: VERSION,
+      };
+      await store.put(metaKey(key), Buffer.from(JSON.stringify(meta, null, 2)), {
+        contentType: 'application/json',
+      });
+      return {
+        key,
+        url: `${store.url}/${key}`,
+        bytes: writer.size,
+        files,
+        sha256,
+        durationMs: Math.round(performance.now() - started),
+        skipped,
+      };
+    } finally {
+      await this.cleanup();
+    }
+  }
+
+  /** What save() would store, without storing anything. */
+  async entries(): Promise<{ type: string; name: string; size?: number }[]> {
+    const out: { type: string; name: string; size?: number }[] = [];
+    const walkOpts = {
+      filter: makeFilter([], this.o.exclude ?? []),
+      skipUnreadable: this.o.skipUnreadable === true,
+      reporter: this.o.reporter ?? silentReporter,
+      clock: this.o.clock ?? systemClock,
+      onSkip: () => undefined,
+    };
+    for await (const e of walkSources(this.sources, walkOpts)) {
+      out.push(
+        e.type === 'file' ? { type: e.type, name: e.name, size: e.size } : { type: e.type, name: e.name },
+      );
+    }
+    await this.cleanup();
+    return out;
+  }
+
+  private async totalBytes(walkOpts: Parameters<typeof walkSources>[1]): Promise<number> {
+    let n = 0;
+    for await (const e of walkSources(this.sources, { ...walkOpts, onSkip: () => undefined }))
+      if (e.type === 'file') n += e.size;
+    return n;
+  }
+
+  private async cleanup(): Promise<void> {
+    for (const d of this.tempDirs.splice(0)) await rm(d, { recursive: true, force: true });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.cleanup();
+  }
+}
+
+/** An archive with a command output too large to hold was written with a patched header: hash it as stored. */
+async function hashObject(store: ObjectStore, key: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of await store.get(key)) h.update(c as Buffer);
+  return h.digest('hex');
+}

@@ -1,0 +1,48 @@
+import { CairnError } from '../core/errors.js';
+import { isEmptyPolicy, planRetention } from '../core/retention.js';
+import type { RetentionPolicy } from '../core/retention.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { listArchives } from './catalog.js';
+import type { ArchiveInfo } from './catalog.js';
+import { checkArchiveName, metaKey } from './naming.js';
+
+export interface ArchivePruneResult {
+  dryRun: boolean;
+  keep: { key: string; time: string; reasons: string[] }[];
+  remove: { key: string; time: string; reason: string; size: number }[];
+  bytesFreed: number;
+}
+
+/** Applies the shared retention planner to the archives of one name; deletes each removed archive and its record. */
+export async function pruneArchives(o: {
+  store: ObjectStore;
+  name: string;
+  policy: RetentionPolicy;
+  dryRun?: boolean | undefined;
+}): Promise<ArchivePruneResult> {
+  const name = checkArchiveName(o.name);
+  if (isEmptyPolicy(o.policy)) {
+    throw new CairnError('USAGE', 'no retention policy given', {
+      hint: 'say what to keep, e.g. --keep-daily 7 --keep-weekly 4',
+    });
+  }
+  const all = await listArchives(o.store, name, { withMeta: false });
+  const plan = planRetention(
+    all.map((a) => ({ id: a.key, time: a.time, a })),
+    o.policy,
+  );
+  const result: ArchivePruneResult = {
+    dryRun: o.dryRun === true,
+    keep: plan.keep.map((k) => ({ key: k.item.id, time: k.item.time.toISOString(), reasons: k.reasons })),
+    remove: plan.remove.map((r) => ({
+      key: r.item.id,
+      time: r.item.time.toISOString(),
+      reason: r.reason,
+      size: (r.item.a as ArchiveInfo).size,
+    })),
+    bytesFreed: plan.remove.reduce((n, r) => n + r.item.a.size, 0),
+  };
+  if (!o.dryRun && result.remove.length)
+    await o.store.delete(result.remove.flatMap((r) => [r.key, metaKey(r.key)]));
+  return result;
+}

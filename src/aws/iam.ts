@@ -1,0 +1,205 @@
+import { CairnError } from '../core/errors.js';
+
+/**
+ * Which IAM actions each cairn command calls, and the least-privilege policy for a set of
+ * commands. Tagging at creation (TagSpecifications) needs ec2:CreateTags on the new resource.
+ */
+export const IAM_COMMANDS = ['snapshot create', 'snapshot trim', 'snapshot copy', 'snapshot list'] as const;
+export type IamCommand = (typeof IAM_COMMANDS)[number];
+
+interface Grant {
+  action: string;
+  resource: string;
+  /** What the grant is for (shown with --explain). */
+  why: string;
+  condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const SNAPSHOTS = 'arn:aws:ec2:*::snapshot/*';
+const INSTANCES = 'arn:aws:ec2:*:*:instance/*';
+
+const regions: Grant = { action: 'ec2:DescribeRegions', resource: '*', why: '--regions all' };
+const describeSnapshots: Grant = {
+  action: 'ec2:DescribeSnapshots',
+  resource: '*',
+  why: 'list snapshots (owner self), wait for completion',
+};
+const tagOnCreate = (actions: string[]): Grant => ({
+  action: 'ec2:CreateTags',
+  resource: SNAPSHOTS,
+  why: 'tag snapshots as they are created',
+  condition: { StringEquals: { 'ec2:CreateAction': actions } },
+});
+const publish: Grant = {
+  action: 'sns:Publish',
+  resource: 'arn:aws:sns:*:*:*',
+  why: '--notify / --notify-error',
+};
+
+export interface PolicyOptions {
+  /** SNS topics to allow instead of every topic. */
+  topics?: string[] | undefined;
+  /** Let trim delete snapshots cairn does not manage (`--unmanaged`). */
+  unmanaged?: boolean | undefined;
+}
+
+function catalog(o: PolicyOptions): Record<IamCommand, Grant[]> {
+  const managedOnly = o.unmanaged ? undefined : { StringEquals: { 'aws:ResourceTag/cairn:managed': 'true' } };
+  return {
+    'snapshot create': [
+      regions,
+      { action: 'ec2:DescribeInstances', resource: '*', why: 'select instances and their volumes' },
+      { action: 'ec2:DescribeVolumes', resource: '*', why: 'select volumes by --volumes' },
+      describeSnapshots,
+      { action: 'ec2:CreateSnapshots', resource: '*', why: 'crash-consistent snapshots of an instance' },
+      { action: 'ec2:CreateSnapshot', resource: '*', why: '--per-volume, and volumes without an instance' },
+      // Tags that do not fit into the create call are added right after it.
+      { action: 'ec2:CreateTags', resource: SNAPSHOTS, why: 'tag snapshots as they are created' },
+      { action: 'ec2:StopInstances', resource: INSTANCES, why: '--stop' },
+      { action: 'ec2:StartInstances', resource: INSTANCES, why: '--stop: start it again' },
+      publish,
+    ],
+    'snapshot trim': [
+      regions,
+      describeSnapshots,
+      { action: 'ec2:DescribeImages', resource: '*', why: 'never delete a snapshot an AMI uses' },
+      {
+        action: 'ec2:DeleteSnapshot',
+        resource: SNAPSHOTS,
+        why: 'delete what the policy does not keep',
+        ...(managedOnly ? { condition: managedOnly } : {}),
+      },
+      publish,
+    ],
+    'snapshot copy': [
+      regions,
+      describeSnapshots,
+      { action: 'ec2:CopySnapshot', resource: '*', why: 'replicate to other regions' },
+      tagOnCreate(['CopySnapshot']),
+      publish,
+    ],
+    'snapshot list': [regions, describeSnapshots],
+  };
+}
+
+/** `snapshot create`, `snapshot-create`, `create` → 'snapshot create'. */
+export function parseIamCommands(words: string[]): IamCommand[] {
+  const out: IamCommand[] = [];
+  const parts = words.flatMap((w) => w.split(/[\s,:-]+/)).filter(Boolean);
+  for (let i = 0; i < parts.length; i++) {
+    let w = parts[i] ?? '';
+    if (w === 'snapshot') {
+      const next = parts[i + 1];
+      if (next === undefined || next === 'all') {
+        out.push(...IAM_COMMANDS);
+        i += 1;
+        continue;
+      }
+      w = next;
+      i += 1;
+    }
+    if (w === 'all') {
+      out.push(...IAM_COMMANDS);
+      continue;
+    }
+    const cmd = IAM_COMMANDS.find((c) => c === `snapshot ${w}`);
+    if (!cmd) {
+      throw new CairnError('USAGE', `no IAM policy for "${w}"`, {
+        hint: `use one or more of: ${IAM_COMMANDS.join(', ')} (or all)`,
+      });
+    }
+    out.push(cmd);
+  }
+  if (!out.length)
+    throw new CairnError('USAGE', 'name at least one command', {
+      hint: 'e.g. cairn iam-policy snapshot create',
+    });
+  return [...new Set(out)];
+}
+
+/** The IAM actions (`ec2:CreateSnapshots`, …) a command may call. */
+export function actionsFor(commands: readonly IamCommand[], o: PolicyOptions = {}): string[] {
+  const c = catalog(o);
+  return [...new Set(commands.flatMap((cmd) => c[cmd].map((g) => g.action)))].sort();
+}
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+/** One statement per distinct resource and condition; actions sorted; stable output. */
+export function policyFor(commands: readonly IamCommand[], o: PolicyOptions = {}): PolicyDocument {
+  const c = catalog(o);
+  const groups = new Map<
+    string,
+    { resource: string | string[]; condition: Grant['condition']; actions: Set<string> }
+  >();
+  for (const cmd of commands) {
+    for (const g of c[cmd]) {
+      const resource = g.action === 'sns:Publish' && o.topics?.length ? o.topics : g.resource;
+      const key = JSON.stringify([resource, g.condition ?? null]);
+      const grp = groups.get(key) ?? { resource, condition: g.condition, actions: new Set<string>() };
+      grp.actions.add(g.action);
+      groups.set(key, grp);
+    }
+  }
+  // A grant without condition covers the same grant with one.
+  const unconditioned = new Set(
+    [...groups.values()]
+      .filter((g) => !g.condition)
+      .flatMap((g) => [...g.actions].map((a) => `${a}|${JSON.stringify(g.resource)}`)),
+  );
+  const statements: PolicyStatement[] = [];
+  const used = new Set<string>();
+  for (const g of groups.values()) {
+    const actions = [...g.actions]
+      .filter((a) => !g.condition || !unconditioned.has(`${a}|${JSON.stringify(g.resource)}`))
+      .sort();
+    if (!actions.length) continue;
+    const sid = sidFor(g.resource, g.condition, used);
+    statements.push({
+      Sid: sid,
+      Effect: 'Allow',
+      Action: actions,
+      Resource: g.resource,
+      ...(g.condition ? { Condition: g.condition } : {}),
+    });
+  }
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+function sidFor(resource: string | string[], condition: Grant['condition'], used: Set<string>): string {
+  const r = Array.isArray(resource) ? 'sns:' : resource;
+  const noun =
+    r === '*'
+      ? 'AnyResource'
+      : r.includes(':snapshot/')
+        ? 'Snapshots'
+        : r.includes(':instance/')
+          ? 'Instances'
+          : 'Topics';
+  const cond = condition ? (Object.keys(Object.values(condition)[0] ?? {})[0] ?? '') : '';
+  const suffix = cond.includes('CreateAction') ? 'OnCreate' : cond.includes('ResourceTag') ? 'Managed' : '';
+  let sid = `Cairn${noun}${suffix}`;
+  for (let n = 2; used.has(sid); n++) sid = `Cairn${noun}${suffix}${n}`;
+  used.add(sid);
+  return sid;
+}
+
+/** Why each action of a command is granted. */
+export function explainPolicy(
+  commands: readonly IamCommand[],
+  o: PolicyOptions = {},
+): { command: IamCommand; action: string; why: string }[] {
+  const c = catalog(o);
+  return commands.flatMap((command) => c[command].map((g) => ({ command, action: g.action, why: g.why })));
+}

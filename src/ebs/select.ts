@@ -1,0 +1,149 @@
+import { CairnError } from '../core/errors.js';
+import type { Ec2Api, TagFilter } from './ports.js';
+import type { AttachedVolume, Ec2Instance, Ec2Volume } from './types.js';
+
+/** What to snapshot: instances by id and/or tags (all must match), volumes by id. */
+export interface Selection {
+  instanceIds: string[];
+  volumeIds: string[];
+  tags: TagFilter;
+  excludeDevices: string[];
+}
+
+export interface InstanceTarget {
+  kind: 'instance';
+  region: string;
+  instance: Ec2Instance;
+  /** The volumes chosen (all attached ones, unless --volumes named some). */
+  volumes: AttachedVolume[];
+}
+
+export interface VolumeTarget {
+  kind: 'volume';
+  region: string;
+  volume: Ec2Volume;
+}
+
+export type Target = InstanceTarget | VolumeTarget;
+
+export const isEmptySelection = (s: Selection): boolean =>
+  !s.instanceIds.length && !s.volumeIds.length && !Object.keys(s.tags).length;
+
+/**
+ * s3snapshot's --filter: `{"instances": ["i-…"], "tags": {"tag:Env": "PROD"}, "volumes": [...]}`.
+ * Tag keys may be given with or without `tag:`; a value may be a list (any of them).
+ */
+export function parseFilter(text: string): Partial<Selection> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw bad(`--filter is not valid JSON: ${text}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw bad('--filter must be a JSON object');
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!['instances', 'tags', 'volumes'].includes(k)) throw bad(`unknown key "${k}" in --filter`);
+  }
+  return {
+    instanceIds: stringList(o.instances, 'instances'),
+    volumeIds: stringList(o.volumes, 'volumes'),
+    tags: tagObject(o.tags),
+  };
+}
+
+function stringList(v: unknown, key: string): string[] {
+  if (v === undefined) return [];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  throw bad(`"${key}" in --filter must be a list of strings`);
+}
+
+/** `{"tag:Env": "PROD"}` or `{"Env": ["a", "b"]}` → { Env: [...] }. */
+export function tagObject(v: unknown): TagFilter {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw bad('"tags" must be an object of Key: Value');
+  const out: TagFilter = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    const key = k.startsWith('tag:') ? k.slice(4) : k;
+    out[key] = stringList(val, `tags.${k}`);
+  }
+  return out;
+}
+
+const bad = (m: string): CairnError =>
+  new CairnError('USAGE', m, {
+    hint: `e.g. --filter '{"instances": ["i-0abc"], "tags": {"tag:Env": "PROD"}}'`,
+  });
+
+/** Finds the instances and volumes a selection names in one region. */
+export async function selectTargets(api: Ec2Api, region: string, sel: Selection): Promise<Target[]> {
+  const out: Target[] = [];
+  const seen = new Set<string>();
+  if (sel.instanceIds.length || Object.keys(sel.tags).length) {
+    const found = await api.findInstances(region, {
+      ids: sel.instanceIds.length ? sel.instanceIds : undefined,
+      tags: sel.tags,
+    });
+    for (const instance of found) {
+      seen.add(instance.id);
+      out.push({ kind: 'instance', region, instance, volumes: instance.volumes });
+    }
+  }
+  if (sel.volumeIds.length) {
+    const volumes = await api.findVolumes(region, sel.volumeIds);
+    const byInstance = new Map<string, AttachedVolume[]>();
+    for (const v of volumes) {
+      if (!v.attachment) {
+        out.push({ kind: 'volume', region, volume: v });
+        continue;
+      }
+      if (seen.has(v.attachment.instanceId)) continue;
+      const list = byInstance.get(v.attachment.instanceId) ?? [];
+      list.push({ volumeId: v.id, device: v.attachment.device });
+      byInstance.set(v.attachment.instanceId, list);
+    }
+    if (byInstance.size) {
+      for (const instance of await api.findInstances(region, { ids: [...byInstance.keys()] })) {
+        out.push({ kind: 'instance', region, instance, volumes: byInstance.get(instance.id) ?? [] });
+      }
+    }
+  }
+  return out;
+}
+
+/** Ids the selection named that no region had. */
+export function missingIds(sel: Selection, targets: readonly Target[]): string[] {
+  const found = new Set<string>();
+  for (const t of targets) {
+    if (t.kind === 'volume') found.add(t.volume.id);
+    else {
+      found.add(t.instance.id);
+      for (const v of t.volumes) found.add(v.volumeId);
+    }
+  }
+  return [...sel.instanceIds, ...sel.volumeIds].filter((id) => !found.has(id));
+}
+
+/** `us-east-1,eu-west-1`, or `all` (every region enabled for the account). */
+export async function resolveRegions(
+  api: Ec2Api,
+  spec: readonly string[] | undefined,
+  home: string,
+): Promise<string[]> {
+  const list = (spec ?? [])
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (list.includes('all')) return api.listRegions(home);
+  for (const r of list) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(r)) {
+      throw new CairnError('USAGE', `"${r}" is not a region name`, {
+        hint: 'e.g. --regions us-east-1,eu-west-1 or --regions all',
+      });
+    }
+  }
+  return list.length ? [...new Set(list)] : [home];
+}
