@@ -76,23 +76,25 @@ createInterface({ input: daemon.stderr }).on('line', (line) => {
   try {
     e = JSON.parse(line) as Event;
   } catch {
-    problems.push(line);
-    return;
+    return; // not from the logger (e.g. a Node warning)
   }
   if (e.type === 'ship.ready') ready();
-  else if (e.type === 'ship.file' && e.path && e.time && !shippedAt.has(e.path)) shippedAt.set(e.path, e.time);
+  else if (e.type === 'ship.file' && e.path && e.time && !shippedAt.has(e.path))
+    shippedAt.set(e.path, e.time);
   else if (e.type === 'ship.manifest' && e.dir === realDir && e.time) manifestTimes.push(e.time);
   if ((e.level ?? 0) >= 50) problems.push(`${e.type}: ${e.msg}`);
 });
 
 const renamedAt = new Map<string, number>(); // path → just before its rename
-let writeSeconds = 0;
+let writeSeconds: number;
 let result: string;
 try {
   await Promise.race([
     isReady,
     exited.then((code) => Promise.reject(new Error(`ship watch exited (${code}) before it was ready`))),
-    sleep(60_000).then(() => Promise.reject(new Error('ship watch was not ready after 60 s'))),
+    sleep(60_000, undefined, { ref: false }).then(() =>
+      Promise.reject(new Error('ship watch was not ready after 60 s')),
+    ),
   ]);
   const count = Math.round(seconds * rate);
   say(`ship watch is ready; writing ${count} files at ${rate}/s for ${seconds} s`);
@@ -110,10 +112,10 @@ try {
   // Wait (up to 60 s) until every file is shipped and a manifest came after the last one.
   const settled = () =>
     shippedAt.size >= renamedAt.size && (manifestTimes.at(-1) ?? 0) >= Math.max(...shippedAt.values());
-  for (const end = performance.now() + 60_000; !settled() && performance.now() < end; ) await sleep(100);
+  for (const end = performance.now() + 60_000; !settled() && performance.now() < end;) await sleep(100);
   const used = usage(daemon.pid!);
   daemon.kill('SIGTERM');
-  const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout')]);
+  const code = await Promise.race([exited, sleep(60_000, 'timeout', { ref: false })]);
   if (code === 'timeout') daemon.kill('SIGKILL');
   else if (code !== 0) problems.push(`ship watch exited with ${code}`);
 

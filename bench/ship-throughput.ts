@@ -10,7 +10,18 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { dataDir, formatSize, GiB, KiB, makeFiles, MiB, missingBytes, needSpace, syncAll, warm } from './lib/data.js';
+import {
+  dataDir,
+  formatSize,
+  GiB,
+  KiB,
+  makeFiles,
+  MiB,
+  missingBytes,
+  needSpace,
+  syncAll,
+  warm,
+} from './lib/data.js';
 import { medianOf, timed } from './lib/measure.js';
 import type { Command, Measured } from './lib/measure.js';
 import { openBenchS3 } from './lib/s3.js';
@@ -127,7 +138,9 @@ try {
         rmSync(localTargets, { recursive: true, force: true });
         mkdirSync(localTargets, { recursive: true });
         const cmd = tool === 'cairn' ? cairnBackup(d.dir, dest) : cpRecursive(d.dir, dest);
-        localRuns.get(tool)!.push(await measure(tool, d.dir, cmd, `throughput-${d.id}-local-${tool}-${run + 1}`));
+        localRuns
+          .get(tool)!
+          .push(await measure(tool, d.dir, cmd, `throughput-${d.id}-local-${tool}-${run + 1}`));
         rmSync(localTargets, { recursive: true, force: true });
       }
     }

@@ -79,7 +79,7 @@ export function makeFiles(dir: string, count: number, size: number, block?: numb
   for (let i = 0; i < count; i++) {
     const fd = openSync(join(dir, `f${String(i).padStart(width, '0')}`), 'w');
     try {
-      for (let done = 0; done < size; ) {
+      for (let done = 0; done < size;) {
         const n = Math.min(chunk.length, size - done);
         if (!block) randomFillSync(chunk, 0, n);
         done += writeSync(fd, chunk, 0, n);
@@ -99,7 +99,7 @@ export function warm(dir: string): number {
     if (!e.isFile()) continue;
     const fd = openSync(join(e.parentPath, e.name), 'r');
     try {
-      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) total += n;
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) total += n;
     } finally {
       closeSync(fd);
     }

@@ -77,7 +77,13 @@ export function median(xs: readonly number[]): number {
 /** The median of every field over several runs. */
 export function medianOf(runs: readonly Measured[]): Measured {
   const pick = (k: keyof Measured) => median(runs.map((r) => r[k]));
-  return { wall: pick('wall'), user: pick('user'), sys: pick('sys'), cpu: pick('cpu'), rssMiB: pick('rssMiB') };
+  return {
+    wall: pick('wall'),
+    user: pick('user'),
+    sys: pick('sys'),
+    cpu: pick('cpu'),
+    rssMiB: pick('rssMiB'),
+  };
 }
 
 /** Nearest-rank percentile (p in 0..100) of an ascending array. */

@@ -85,18 +85,21 @@ export async function openBenchS3(): Promise<BenchS3> {
       const s3 = s3TestClient();
       const held = { objects: 0, bytes: 0 };
       try {
-        for (let token: string | undefined; ; ) {
+        for (let token: string | undefined; ;) {
           const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
           const keys = (res.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
           held.objects += keys.length;
           for (const o of res.Contents ?? []) held.bytes += o.Size ?? 0;
-          if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+          if (keys.length)
+            await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
           if (!res.IsTruncated) break;
           token = res.NextContinuationToken;
         }
         const ups = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
         for (const u of ups.Uploads ?? []) {
-          await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }));
+          await s3.send(
+            new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }),
+          );
         }
         await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
       } finally {

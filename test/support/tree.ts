@@ -35,7 +35,7 @@ export async function describeTree(
           sha256: createHash('sha256')
             .update(await readFile(p))
             .digest('hex'),
-          ...(o.mtimes ? { mtimeMs: Math.floor(st.mtimeMs) } : {}),
+          ...(o.mtimes ? { mtimeMs: o.mtimes === 'seconds' ? Math.floor(st.mtimeMs / 1000) * 1000 : Math.floor(st.mtimeMs) } : {}),
         };
       }
     }

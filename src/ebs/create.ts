@@ -1,0 +1,231 @@
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { CairnError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
+import { silentReporter } from '../core/reporter.js';
+import { fromAwsError } from '../aws/aws-errors.js';
+import { executeCreate } from './execute-create.js';
+import type { NotifyTargets } from './notify.js';
+import { clip, sendSummary } from './notify.js';
+import { countStates, isFailure } from './outcome.js';
+import type { RegionFailure, VolumeOutcome } from './outcome.js';
+import { SNAPSHOT_DEFAULTS } from './options.js';
+import { planCreate } from './plan-create.js';
+import type { CreateMode, CreatePlan } from './plan-create.js';
+import type { Ec2Api, Notifier } from './ports.js';
+import { isEmptySelection, missingIds, resolveRegions, selectTargets } from './select.js';
+import type { Selection, Target } from './select.js';
+import { newRunId } from './tags.js';
+import { waitForSnapshots } from './wait.js';
+
+export interface SnapshotCreateOptions {
+  api: Ec2Api;
+  notifier?: Notifier | undefined;
+  reporter?: Reporter | undefined;
+  clock?: Clock | undefined;
+  signal?: AbortSignal | undefined;
+  /** Region names, or ['all']; default: the home region. */
+  regions?: string[] | undefined;
+  homeRegion: string;
+  selection: Selection;
+  mode?: CreateMode | undefined;
+  perVolume?: boolean | undefined;
+  label?: string | undefined;
+  protect?: boolean | undefined;
+  copyTags?: boolean | undefined;
+  seriesKey?: string | undefined;
+  wait?: boolean | undefined;
+  pollMs?: number | undefined;
+  waitTimeoutMs?: number | undefined;
+  stopTimeoutMs?: number | undefined;
+  dryRun?: boolean | undefined;
+  notify?: NotifyTargets | undefined;
+}
+
+export interface SnapshotCreateResult {
+  runId: string;
+  dryRun: boolean;
+  regions: string[];
+  items: VolumeOutcome[];
+  regionErrors: RegionFailure[];
+  counts: Record<string, number>;
+  notified?: { topic: string; ok: boolean; error?: string } | undefined;
+}
+
+/** Selects, plans and creates snapshots in every region; waits for them with `wait`. */
+export async function snapshotCreate(o: SnapshotCreateOptions): Promise<SnapshotCreateResult> {
+  const reporter = o.reporter ?? silentReporter;
+  const clock = o.clock ?? systemClock;
+  if (isEmptySelection(o.selection)) {
+    throw new CairnError('USAGE', 'choose what to snapshot', {
+      hint: 'give --instances, --tags, --volumes or --filter (or snapshot.tags in the config file)',
+    });
+  }
+  const runId = newRunId(clock.now());
+  const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
+    throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
+  });
+  const regionErrors: RegionFailure[] = [];
+  const targets: Target[] = [];
+  await Promise.all(
+    regions.map(async (region) => {
+      try {
+        targets.push(...(await selectTargets(o.api, region, o.selection)));
+      } catch (err) {
+        const e = fromAwsError(err, `selecting in ${region}`);
+        regionErrors.push({ region, error: e.toJSON() });
+        reporter.event({ level: 'error', type: 'snapshot.region', message: e.message, region });
+      }
+    }),
+  );
+  if (regionErrors.length === regions.length && regions.length > 0) {
+    const first = regionErrors[0];
+    throw new CairnError(first?.error.code ?? 'INTERNAL', first?.error.message ?? 'no region answered', {
+      hint: first?.error.hint,
+    });
+  }
+  const plan: CreatePlan = planCreate(targets, {
+    mode: o.mode ?? 'live',
+    perVolume: o.perVolume ?? false,
+    runId,
+    seriesTemplate: o.seriesKey ?? SNAPSHOT_DEFAULTS.seriesKey,
+    excludeDevices: o.selection.excludeDevices,
+    label: o.label,
+    protect: o.protect,
+    copyTags: o.copyTags,
+  });
+  const skipped: VolumeOutcome[] = plan.skipped.map((s) => ({
+    region: s.region,
+    instanceId: s.instanceId,
+    volumeId: s.volumeId,
+    device: s.device,
+    series: s.series,
+    snapshotId: undefined,
+    state: s.error ? 'failed' : 'skipped',
+    error: s.error ? s.reason : undefined,
+    note: s.error ? undefined : s.reason,
+  }));
+  const answered = regions.filter((r) => !regionErrors.some((e) => e.region === r));
+  for (const id of missingIds(o.selection, targets)) {
+    skipped.push({
+      region: answered.join(','),
+      instanceId: id.startsWith('i-') ? id : undefined,
+      volumeId: id.startsWith('vol-') ? id : undefined,
+      device: undefined,
+      series: undefined,
+      snapshotId: undefined,
+      state: 'failed',
+      error: `not found in ${answered.join(', ')}`,
+    });
+  }
+  let items: VolumeOutcome[];
+  if (o.dryRun) {
+    items = plan.requests.flatMap((r) =>
+      r.volumes.map((v) => ({
+        region: r.region,
+        instanceId: r.instanceId,
+        volumeId: v.volumeId,
+        device: v.device,
+        series: v.series,
+        snapshotId: undefined,
+        state: 'planned' as const,
+        error: undefined,
+        note: r.stop ? 'would stop the instance first' : r.perVolume ? 'CreateSnapshot' : 'CreateSnapshots',
+      })),
+    );
+  } else {
+    const pollMs = o.pollMs ?? SNAPSHOT_DEFAULTS.pollMs;
+    items = await executeCreate(plan, {
+      api: o.api,
+      reporter,
+      clock,
+      pollMs,
+      stopTimeoutMs: o.stopTimeoutMs ?? SNAPSHOT_DEFAULTS.stopTimeoutMs,
+      signal: o.signal,
+    });
+    if (o.wait)
+      await waitAndUpdate(o.api, items, {
+        pollMs,
+        timeoutMs: o.waitTimeoutMs ?? SNAPSHOT_DEFAULTS.waitTimeoutMs,
+        clock,
+        reporter,
+        signal: o.signal,
+        runId,
+      });
+  }
+  items = [...items, ...skipped];
+  const result: SnapshotCreateResult = {
+    runId,
+    dryRun: o.dryRun === true,
+    regions,
+    items,
+    regionErrors,
+    counts: countStates(items),
+  };
+  if (!o.dryRun && o.notify)
+    result.notified = await sendSummary(o.notifier, o.notify, createSummary(result), reporter);
+  return result;
+}
+
+async function waitAndUpdate(
+  api: Ec2Api,
+  items: VolumeOutcome[],
+  w: {
+    pollMs: number;
+    timeoutMs: number;
+    clock: Clock;
+    reporter: Reporter;
+    signal?: AbortSignal | undefined;
+    runId: string;
+  },
+): Promise<void> {
+  const byRegion = new Map<string, string[]>();
+  for (const x of items)
+    if (x.snapshotId && x.state === 'pending')
+      byRegion.set(x.region, [...(byRegion.get(x.region) ?? []), x.snapshotId]);
+  const seen = await waitForSnapshots(api, byRegion, { ...w, label: 'waiting for snapshots' });
+  for (const x of items) {
+    const s = x.snapshotId ? seen.get(x.snapshotId) : undefined;
+    if (!x.snapshotId || x.state !== 'pending') continue;
+    if (s?.state === 'completed') x.state = 'completed';
+    else if (s?.state === 'error') {
+      x.state = 'error';
+      x.error = `snapshot ended in error${s.stateMessage ? `: ${s.stateMessage}` : ''}`;
+    } else x.error = 'still pending when --wait gave up';
+  }
+}
+
+export function createSummary(r: SnapshotCreateResult): { ok: boolean; subject: string; body: string } {
+  const failed = r.items.filter(isFailure);
+  const made = r.items.filter((x) => x.snapshotId).length;
+  const ok = failed.length === 0 && r.regionErrors.length === 0 && !r.items.some((x) => x.error);
+  const subject = `cairn snapshot create: ${made} snapshot(s)${failed.length ? `, ${failed.length} FAILED` : ''}${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) failed` : ''}`;
+  const lines = [
+    `run ${r.runId} in ${r.regions.join(', ')}`,
+    `counts: ${Object.entries(r.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
+  ];
+  if (failed.length)
+    lines.push(
+      '',
+      'failures:',
+      ...clip(
+        failed.map(
+          (x) =>
+            `${x.region} ${x.instanceId ?? '-'} ${x.volumeId ?? '-'} ${x.device ?? ''}: ${x.error ?? x.state}`,
+        ),
+      ),
+    );
+  if (ok)
+    lines.push(
+      '',
+      ...clip(
+        r.items
+          .filter((x) => x.snapshotId)
+          .map((x) => `${x.region} ${x.series ?? x.volumeId ?? ''} → ${x.snapshotId ?? ''} (${x.state})`),
+      ),
+    );
+  return { ok, subject, body: lines.join('\n') };
+}

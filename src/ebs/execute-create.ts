@@ -1,0 +1,176 @@
+import type { Clock } from '../core/clock.js';
+import { isCairnError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
+import { awsMessage } from '../aws/aws-errors.js';
+import { InstanceWatcher } from './instance-watch.js';
+import type { VolumeOutcome } from './outcome.js';
+import type { CreatePlan, CreateRequest, PlannedVolume } from './plan-create.js';
+import type { Ec2Api } from './ports.js';
+import { ensureStarted, stopAndWait } from './stop-start.js';
+import { TAG } from './tags.js';
+import type { CreatedSnapshot } from './types.js';
+
+export interface ExecuteCreateOptions {
+  api: Ec2Api;
+  reporter: Reporter;
+  clock: Clock;
+  pollMs: number;
+  stopTimeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+type VolumeRef = Pick<PlannedVolume, 'volumeId' | 'device'> & { series: string | undefined };
+
+const row = (r: CreateRequest, v: VolumeRef, rest: Partial<VolumeOutcome>): VolumeOutcome => ({
+  region: r.region,
+  instanceId: r.instanceId,
+  volumeId: v.volumeId,
+  device: v.device,
+  series: v.series,
+  snapshotId: undefined,
+  state: 'failed',
+  error: undefined,
+  ...rest,
+});
+
+/**
+ * Carries out a create plan: every request at once (the scheduler paces the calls), instances
+ * stopped first where asked and always started again, even when their snapshot failed.
+ */
+export async function executeCreate(plan: CreatePlan, o: ExecuteCreateOptions): Promise<VolumeOutcome[]> {
+  const watchers = new Map<string, InstanceWatcher>();
+  const watcher = (region: string): InstanceWatcher => {
+    let w = watchers.get(region);
+    if (!w) {
+      w = new InstanceWatcher(o.api, region, o.pollMs, o.clock, o.signal);
+      watchers.set(region, w);
+    }
+    return w;
+  };
+  const total = plan.requests.reduce((n, r) => n + r.volumes.length, 0);
+  let done = 0;
+  const results = await Promise.all(
+    plan.requests.map(async (r) => {
+      const out = await runRequest(r, o, watcher(r.region));
+      done += r.volumes.length;
+      o.reporter.progress?.({ unit: 'items', done, total, label: 'creating snapshots' });
+      for (const x of out) {
+        if (x.state === 'failed') {
+          o.reporter.event({
+            level: 'error',
+            type: 'snapshot.failed',
+            message: `${x.region} ${x.instanceId ?? ''} ${x.volumeId ?? ''}: ${x.error ?? ''}`,
+            ...x,
+          });
+        }
+      }
+      return out;
+    }),
+  );
+  return results.flat();
+}
+
+async function runRequest(
+  r: CreateRequest,
+  o: ExecuteCreateOptions,
+  watcher: InstanceWatcher,
+): Promise<VolumeOutcome[]> {
+  const id = r.instanceId;
+  if (r.stop && id) {
+    o.reporter.event({
+      level: 'info',
+      type: 'snapshot.stop',
+      message: `stopping ${id}`,
+      region: r.region,
+      instanceId: id,
+    });
+    try {
+      await stopAndWait(o.api, watcher, r.region, id, o.stopTimeoutMs);
+    } catch (err) {
+      const msg = isCairnError(err) ? err.message : awsMessage(err);
+      const restart = await ensureStarted(o.api, watcher, r.region, id, o.stopTimeoutMs);
+      return r.volumes.map((v) =>
+        row(r, v, { error: restart ? `${msg}; ${restart}` : `${msg}; started it again` }),
+      );
+    }
+  }
+  let out: VolumeOutcome[];
+  try {
+    out = await create(r, o);
+  } catch (err) {
+    out = r.volumes.map((v) => row(r, v, { error: awsMessage(err) }));
+  }
+  if (r.stop && id) {
+    const problem = await ensureStarted(o.api, watcher, r.region, id, o.stopTimeoutMs, true);
+    if (problem)
+      out = out.map((x) => ({ ...x, state: 'failed', error: x.error ? `${x.error}; ${problem}` : problem }));
+    else
+      o.reporter.event({
+        level: 'info',
+        type: 'snapshot.start',
+        message: `started ${id} again`,
+        region: r.region,
+        instanceId: id,
+      });
+  }
+  return out;
+}
+
+async function create(r: CreateRequest, o: ExecuteCreateOptions): Promise<VolumeOutcome[]> {
+  const note = r.notes.length ? r.notes.join('; ') : undefined;
+  if (r.perVolume || !r.instanceId) {
+    return Promise.all(
+      r.volumes.map(async (v) => {
+        try {
+          const tags = r.volumeTags[v.volumeId] ?? r.tags;
+          const s = await o.api.createSnapshot(r.region, {
+            volumeId: v.volumeId,
+            description: r.description,
+            tags,
+            identity: { [TAG.run]: tags[TAG.run] ?? '', [TAG.volume]: v.volumeId },
+          });
+          return row(r, v, { snapshotId: s.snapshotId, state: 'pending', note });
+        } catch (err) {
+          return row(r, v, { error: awsMessage(err) });
+        }
+      }),
+    );
+  }
+  const created: CreatedSnapshot[] = await o.api.createSnapshots(r.region, {
+    instanceId: r.instanceId,
+    excludeVolumeIds: r.excludeVolumeIds,
+    excludeBoot: r.excludeBoot,
+    description: r.description,
+    tags: r.tags,
+    identity: { [TAG.run]: r.tags[TAG.run] ?? '', [TAG.instance]: r.instanceId },
+  });
+  const byVolume = new Map(created.map((c) => [c.volumeId, c]));
+  const out = r.volumes.map((v) => {
+    const c = byVolume.get(v.volumeId);
+    return c
+      ? row(r, v, { snapshotId: c.snapshotId, state: 'pending', note })
+      : row(r, v, { error: 'EC2 made no snapshot of this volume (detached meanwhile?)' });
+  });
+  for (const c of created) {
+    if (!r.volumes.some((v) => v.volumeId === c.volumeId)) {
+      out.push(
+        row(
+          r,
+          { volumeId: c.volumeId, device: undefined, series: undefined },
+          { snapshotId: c.snapshotId, state: 'pending', note: 'volume attached after selection' },
+        ),
+      );
+    }
+  }
+  for (const [volumeId, tags] of Object.entries(r.lateTags)) {
+    const c = byVolume.get(volumeId);
+    if (!c) continue;
+    try {
+      await o.api.tagSnapshots(r.region, [c.snapshotId], tags);
+    } catch (err) {
+      const x = out.find((y) => y.volumeId === volumeId);
+      if (x) x.note = `series tag not written: ${awsMessage(err)}`;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,16 @@
+import { DEFAULT_SERIES_KEY } from './series.js';
+
+/** Defaults of the snapshot commands, in one place (the config file's `snapshot` section overrides them). */
+export const SNAPSHOT_DEFAULTS = {
+  seriesKey: DEFAULT_SERIES_KEY,
+  /** First interval between polls of snapshot or instance states; grows to 15 s. */
+  pollMs: 2_000,
+  /** --wait gives up after this long. */
+  waitTimeoutMs: 2 * 3_600_000,
+  /** --stop: how long an instance may take to stop (then it is force-stopped and started again). */
+  stopTimeoutMs: 10 * 60_000,
+  /** --stop: instances stopped at the same time per region. */
+  stopConcurrency: 20,
+  /** copy: copies in flight per destination region (EC2's limit). */
+  copiesInFlight: 20,
+} as const;

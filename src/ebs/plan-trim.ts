@@ -1,0 +1,104 @@
+import { formatMs } from '../core/duration.js';
+import { planRetention } from '../core/retention.js';
+import type { Kept, RetentionPolicy, Removed } from '../core/retention.js';
+import { factsOf, seriesOf } from './tags.js';
+import type { Ec2Snapshot } from './types.js';
+
+/** A snapshot as trim sees it. */
+export interface TrimCandidate {
+  id: string;
+  time: Date;
+  region: string;
+  series: string;
+  state: string;
+  protected: boolean;
+  /** The AMI that uses it, if any. */
+  image: string | undefined;
+}
+
+export interface TrimPlan {
+  keep: Kept<TrimCandidate>[];
+  remove: Removed<TrimCandidate>[];
+}
+
+export interface TrimOptions {
+  /** Delete at most this many; the oldest go first, the rest are kept this time. */
+  maxDeletions?: number | undefined;
+}
+
+export function toCandidates(
+  snaps: readonly Ec2Snapshot[],
+  images: ReadonlyMap<string, string>,
+): TrimCandidate[] {
+  return snaps.map((s) => ({
+    id: s.id,
+    time: s.startTime,
+    region: s.region,
+    series: seriesOf(s),
+    state: s.state,
+    protected: factsOf(s).protected,
+    image: images.get(s.id),
+  }));
+}
+
+const age = (t: Date, now: Date): string => formatMs(Math.max(0, now.getTime() - t.getTime()));
+
+/**
+ * Grandfather-father-son retention per series and region, with the shared planner. Never
+ * removed: the newest completed snapshot of a series, a protected one, one an AMI uses, one
+ * still pending. Removed whatever the policy: snapshots that ended in error. Pure.
+ */
+export function planTrim(
+  snapshots: readonly TrimCandidate[],
+  policy: RetentionPolicy,
+  now: Date,
+  o: TrimOptions = {},
+): TrimPlan {
+  const groups = new Map<string, TrimCandidate[]>();
+  for (const s of snapshots) {
+    const key = `${s.region}\u0000${s.series}`;
+    const g = groups.get(key);
+    if (g) g.push(s);
+    else groups.set(key, [s]);
+  }
+  const keep: Kept<TrimCandidate>[] = [];
+  let remove: Removed<TrimCandidate>[] = [];
+  for (const group of groups.values()) {
+    const completed: TrimCandidate[] = [];
+    for (const s of group) {
+      if (s.state === 'completed') completed.push(s);
+      else if (s.protected) keep.push({ item: s, reasons: ['protected'] });
+      else if (s.state === 'error')
+        remove.push({ item: s, reason: `ended in error (${age(s.time, now)} old)` });
+      else keep.push({ item: s, reasons: [`still ${s.state}`] });
+    }
+    let newest: TrimCandidate | undefined;
+    for (const s of completed)
+      if (!newest || s.time > newest.time || (+s.time === +newest.time && s.id > newest.id)) newest = s;
+    const plan = planRetention(completed, policy, {
+      pin: (s) => {
+        const why: string[] = [];
+        if (s === newest) why.push('newest completed snapshot of its series');
+        if (s.protected) why.push('protected');
+        if (s.image) why.push(`used by ${s.image}`);
+        return why.length ? why.join('; ') : undefined;
+      },
+    });
+    keep.push(...plan.keep);
+    remove.push(
+      ...plan.remove.map((r) => ({ item: r.item, reason: `${r.reason}; ${age(r.item.time, now)} old` })),
+    );
+  }
+  if (o.maxDeletions !== undefined && remove.length > o.maxDeletions) {
+    remove.sort((a, b) => a.item.time.getTime() - b.item.time.getTime());
+    const deferred = remove.slice(o.maxDeletions);
+    remove = remove.slice(0, o.maxDeletions);
+    keep.push(
+      ...deferred.map((r) => ({
+        item: r.item,
+        reasons: [`deferred by --max-deletions ${o.maxDeletions ?? 0} (would be removed: ${r.reason})`],
+      })),
+    );
+  }
+  return { keep, remove };
+}

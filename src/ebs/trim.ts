@@ -1,0 +1,180 @@
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { CairnError } from '../core/errors.js';
+import { isEmptyPolicy } from '../core/retention.js';
+import type { RetentionPolicy } from '../core/retention.js';
+import type { Reporter } from '../core/reporter.js';
+import { silentReporter } from '../core/reporter.js';
+import { awsCode, awsMessage, fromAwsError } from '../aws/aws-errors.js';
+import { listSnapshots } from './list-managed.js';
+import type { SnapshotFilter } from './list-managed.js';
+import type { NotifyTargets } from './notify.js';
+import { clip, sendSummary } from './notify.js';
+import type { RegionFailure } from './outcome.js';
+import { planTrim, toCandidates } from './plan-trim.js';
+import type { Ec2Api, Notifier } from './ports.js';
+import { resolveRegions } from './select.js';
+
+export interface SnapshotTrimOptions extends SnapshotFilter {
+  api: Ec2Api;
+  notifier?: Notifier | undefined;
+  reporter?: Reporter | undefined;
+  clock?: Clock | undefined;
+  regions?: string[] | undefined;
+  homeRegion: string;
+  policy: RetentionPolicy;
+  maxDeletions?: number | undefined;
+  dryRun?: boolean | undefined;
+  notify?: NotifyTargets | undefined;
+}
+
+export interface TrimRow {
+  region: string;
+  series: string;
+  snapshotId: string;
+  time: string;
+  state: string;
+  /** keep, remove (dry run), deleted, failed */
+  action: 'keep' | 'remove' | 'deleted' | 'failed';
+  reasons: string[];
+  error?: string | undefined;
+}
+
+export interface SnapshotTrimResult {
+  dryRun: boolean;
+  regions: string[];
+  rows: TrimRow[];
+  deleted: number;
+  kept: number;
+  failed: number;
+  regionErrors: RegionFailure[];
+  notified?: { topic: string; ok: boolean; error?: string } | undefined;
+}
+
+/** Lists the snapshots of each region, plans with planTrim and deletes what it removes. */
+export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrimResult> {
+  const reporter = o.reporter ?? silentReporter;
+  const now = (o.clock ?? systemClock).now();
+  if (isEmptyPolicy(o.policy)) {
+    throw new CairnError('USAGE', 'trim needs a retention policy', {
+      hint: 'e.g. --keep-daily 7 --keep-weekly 4 --keep-monthly 12 (or snapshot.keep in the config file)',
+    });
+  }
+  const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
+    throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
+  });
+  const { snapshots, regionErrors } = await listSnapshots(o.api, regions, o, reporter, 'listing snapshots');
+  const images = new Map<string, string>();
+  const usable = regions.filter((r) => !regionErrors.some((e) => e.region === r));
+  await Promise.all(
+    usable.map(async (region) => {
+      try {
+        for (const [snap, ami] of await o.api.imageSnapshots(region)) images.set(snap, ami);
+      } catch (err) {
+        const e = fromAwsError(err, `listing AMIs in ${region}`);
+        regionErrors.push({ region, error: e.toJSON() });
+      }
+    }),
+  );
+  const blocked = new Set(regionErrors.map((e) => e.region));
+  if (blocked.size === regions.length && regions.length) {
+    const first = regionErrors[0];
+    throw new CairnError(first?.error.code ?? 'INTERNAL', first?.error.message ?? 'no region answered', {
+      hint: first?.error.hint,
+    });
+  }
+  const candidates = toCandidates(
+    snapshots.filter((s) => !blocked.has(s.region)),
+    images,
+  );
+  const plan = planTrim(candidates, o.policy, now, { maxDeletions: o.maxDeletions });
+  const rows: TrimRow[] = plan.keep.map(({ item, reasons }) => ({
+    region: item.region,
+    series: item.series,
+    snapshotId: item.id,
+    time: item.time.toISOString(),
+    state: item.state,
+    action: 'keep',
+    reasons,
+  }));
+  const removals: TrimRow[] = plan.remove.map(({ item, reason }) => ({
+    region: item.region,
+    series: item.series,
+    snapshotId: item.id,
+    time: item.time.toISOString(),
+    state: item.state,
+    action: 'remove',
+    reasons: [reason],
+  }));
+  if (!o.dryRun) {
+    let done = 0;
+    await Promise.all(
+      removals.map(async (r) => {
+        try {
+          await o.api.deleteSnapshot(r.region, r.snapshotId);
+          r.action = 'deleted';
+        } catch (err) {
+          if (awsCode(err) === 'InvalidSnapshot.InUse') {
+            r.action = 'keep';
+            r.reasons = [`in use: ${awsMessage(err)}`];
+            reporter.event({
+              level: 'warn',
+              type: 'snapshot.in-use',
+              message: `kept ${r.snapshotId}: ${awsMessage(err)}`,
+            });
+          } else {
+            r.action = 'failed';
+            r.error = awsMessage(err);
+            reporter.event({
+              level: 'error',
+              type: 'snapshot.failed',
+              message: `deleting ${r.snapshotId} in ${r.region}: ${r.error}`,
+            });
+          }
+        }
+        reporter.progress?.({
+          unit: 'items',
+          done: ++done,
+          total: removals.length,
+          label: 'deleting snapshots',
+        });
+      }),
+    );
+  }
+  const all = [...rows, ...removals].sort(
+    (a, b) =>
+      a.region.localeCompare(b.region) || a.series.localeCompare(b.series) || b.time.localeCompare(a.time),
+  );
+  const result: SnapshotTrimResult = {
+    dryRun: o.dryRun === true,
+    regions,
+    rows: all,
+    deleted: all.filter((r) => r.action === 'deleted').length,
+    kept: all.filter((r) => r.action === 'keep').length,
+    failed: all.filter((r) => r.action === 'failed').length,
+    regionErrors,
+  };
+  if (!o.dryRun && o.notify)
+    result.notified = await sendSummary(o.notifier, o.notify, trimSummary(result), reporter);
+  return result;
+}
+
+export function trimSummary(r: SnapshotTrimResult): { ok: boolean; subject: string; body: string } {
+  const ok = r.failed === 0 && r.regionErrors.length === 0;
+  const subject = `cairn snapshot trim: ${r.deleted} deleted, ${r.kept} kept${r.failed ? `, ${r.failed} FAILED` : ''}`;
+  const lines = [
+    `regions: ${r.regions.join(', ')}`,
+    ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
+    ...clip(
+      r.rows
+        .filter((x) => x.action === 'failed')
+        .map((x) => `FAILED ${x.region} ${x.snapshotId} (${x.series}): ${x.error ?? ''}`),
+    ),
+    ...clip(
+      r.rows
+        .filter((x) => x.action === 'deleted')
+        .map((x) => `deleted ${x.region} ${x.snapshotId} (${x.series}, ${x.time}): ${x.reasons.join('; ')}`),
+    ),
+  ];
+  return { ok, subject, body: lines.join('\n') };
+}
