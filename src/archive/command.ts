@@ -28,13 +28,15 @@ export function commandOutput(
   const exited = new Promise<Error | undefined>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) =>
       resolve(
-        new CairnError(
-          err.code === 'ENOENT' ? 'NOT_FOUND' : 'COMMAND_FAILED',
-          err.code === 'ENOENT'
-            ? `command not found: ${cmd}`
-            : `command "${what}" failed to start: ${err.message}`,
-          { hint: 'check the command and the PATH' },
-        ),
+        err.name === 'AbortError'
+          ? new CairnError('INTERRUPTED', `interrupted while running "${what}"`)
+          : new CairnError(
+              err.code === 'ENOENT' ? 'NOT_FOUND' : 'COMMAND_FAILED',
+              err.code === 'ENOENT'
+                ? `command not found: ${cmd}`
+                : `command "${what}" failed to start: ${err.message}`,
+              { hint: 'check the command and the PATH' },
+            ),
       ),
     );
     child.once('close', (code, signal) => {

@@ -62,7 +62,19 @@ export async function extractZip(
     });
   }
   await new Promise<void>((resolve, reject) => {
-    zip.on('error', reject);
+    zip.on('error', (err: Error) =>
+      reject(
+        /invalid relative path|absolute path/.test(err.message)
+          ? new CairnError(
+              'INTEGRITY',
+              `archive entry ${err.message.replace(/^.*?: /, '')} would land outside the destination; nothing more was extracted`,
+              {
+                hint: 'the archive may be hostile',
+              },
+            )
+          : err,
+      ),
+    );
     zip.on('end', resolve);
     zip.on('entry', (e: Entry) => {
       void (async () => {

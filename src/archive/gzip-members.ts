@@ -30,6 +30,7 @@ export class GzipMembers implements ByteSink {
   private gz: Gzip;
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
+  private failure: Error | undefined;
 
   constructor(
     private readonly out: ByteSink,
@@ -42,17 +43,24 @@ export class GzipMembers implements ByteSink {
     const gz = createGzip({ level: this.level, chunkSize: 256 * 1024 });
     gz.on('data', (d: Buffer) => {
       this.queued += d.length;
-      this.chain = this.chain.then(async () => {
-        await this.out.write(d);
-        this.queued -= d.length;
-      });
+      this.chain = this.chain
+        .then(async () => {
+          if (this.failure) return;
+          await this.out.write(d);
+          this.queued -= d.length;
+        })
+        .catch((err: unknown) => {
+          this.failure ??= err instanceof Error ? err : new Error(String(err));
+        });
     });
     return gz;
   }
 
   async write(chunk: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
     if (!this.gz.write(chunk)) await once(this.gz, 'drain');
     if (this.queued > 16 * 1024 * 1024) await this.chain;
+    if (this.failure) throw this.failure;
   }
 
   private async endMember(): Promise<void> {
@@ -60,6 +68,7 @@ export class GzipMembers implements ByteSink {
     this.gz.end();
     await ended;
     await this.chain;
+    if (this.failure) throw this.failure;
   }
 
   async hole(length: number): Promise<number> {

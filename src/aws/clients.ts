@@ -22,6 +22,8 @@ export interface AwsClients {
  * CreateSnapshot that timed out could create a second snapshot.
  */
 export function makeAwsClients(o: AwsClientOptions = {}): AwsClients {
+  // cairn supports Node.js 20; the SDK's notice about its future minimum is not the user's concern.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const agent = { keepAlive: true, maxSockets: o.maxSockets ?? 64 };
   const requestHandler = {
     requestTimeout: o.requestTimeoutMs ?? 30_000,

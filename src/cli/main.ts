@@ -5,6 +5,8 @@ import { EXIT } from './exit-codes.js';
 import { makeContext } from './context.js';
 import type { CliContext, GlobalFlags } from './context.js';
 import { registerShip } from './ship.js';
+import { registerSnapshot } from './snapshot.js';
+import { registerIamPolicy } from './iam-policy.js';
 import { registerArchive } from './archive.js';
 
 export type Run = (ctx: CliContext) => Promise<number | void>;
@@ -68,6 +70,8 @@ export function buildProgram(exit: { code: number }): Command {
     },
   };
   registerShip(program, runner, controller);
+  registerSnapshot(program, runner, controller);
+  registerIamPolicy(program, runner);
   registerArchive(program, runner, controller);
   return program;
 }
@@ -75,6 +79,13 @@ export function buildProgram(exit: { code: number }): Command {
 /** Runs the CLI with argv; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const exit = { code: 0 };
+  // A failure nobody awaited is still reported as one line, never as a trace.
+  process.on('unhandledRejection', (err) => {
+    const e = toCairnError(err);
+    if (process.env.CAIRN_DEBUG) process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    printError(e, false);
+    process.exit(EXIT[e.code]);
+  });
   const program = buildProgram(exit);
   try {
     await program.parseAsync(argv);

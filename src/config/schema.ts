@@ -60,7 +60,9 @@ export const archiveJobSchema = z
     include: z.array(archiveIncludeSchema).optional(),
     files: z.array(z.object({ path: z.string(), name: z.string().optional() }).strict()).optional(),
     run: z
-      .array(z.object({ name: z.string(), command: z.union([z.string(), z.array(z.string()).min(1)]) }).strict())
+      .array(
+        z.object({ name: z.string(), command: z.union([z.string(), z.array(z.string()).min(1)]) }).strict(),
+      )
       .optional(),
     exclude: z.array(z.string()).optional(),
     preservePaths: z.boolean().optional(),
@@ -71,6 +73,25 @@ export const archiveJobSchema = z
   .strict();
 
 export const archiveSchema = z.object({ jobs: z.record(z.string(), archiveJobSchema).optional() }).strict();
+
+/** Defaults of `cairn snapshot` (EBS snapshots); flags win over them. */
+export const snapshotSchema = z
+  .object({
+    regions: z.array(z.string()).optional(),
+    tags: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+    excludeDevices: z.array(z.string()).optional(),
+    seriesKey: z.string().min(1).optional(),
+    copyTags: z.boolean().optional(),
+    keep: keepSchema.optional(),
+    maxDeletions: z.number().int().min(0).optional(),
+    copyTo: z.array(z.string()).optional(),
+    kmsKeyId: z.string().optional(),
+    notify: z.string().optional(),
+    notifyError: z.string().optional(),
+    stopTimeout: z.string().optional(),
+    waitTimeout: z.string().optional(),
+  })
+  .strict();
 
 /** The whole config file. Every key is optional: flags work alone. */
 export const configSchema = z
@@ -83,10 +104,12 @@ export const configSchema = z
       .optional(),
     ship: shipSchema.optional(),
     archive: archiveSchema.optional(),
+    snapshot: snapshotSchema.optional(),
   })
   .strict();
 
 export type CairnConfig = z.infer<typeof configSchema>;
 export type ShipConfig = z.infer<typeof shipSchema>;
 export type S3Config = z.infer<typeof s3Schema>;
+export type SnapshotConfig = z.infer<typeof snapshotSchema>;
 export type ArchiveJob = z.infer<typeof archiveJobSchema>;

@@ -26,7 +26,8 @@ export interface Ec2Volume {
   attachment: { instanceId: string; device: string } | undefined;
 }
 
-export type SnapshotState = 'pending' | 'completed' | 'error' | string;
+/** pending, completed, error (or recoverable, recovering for archived ones). */
+export type SnapshotState = string;
 
 export interface Ec2Snapshot {
   id: string;

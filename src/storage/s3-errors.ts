@@ -53,6 +53,7 @@ export function isTransient(err: unknown): boolean {
 export function mapS3Error(err: unknown, doing: string, bucket: string): CairnError {
   if (isCairnError(err)) return err;
   const { name, status, message } = details(err);
+  if (name === 'AbortError') return new CairnError('INTERRUPTED', `${doing}: interrupted`, { cause: err });
   if (name === 'NoSuchBucket') {
     return new CairnError('NOT_FOUND', `${doing}: bucket "${bucket}" does not exist`, {
       cause: err,

@@ -35,7 +35,8 @@ interface Part {
  * cannot patch bytes already written, hence this class.
  */
 export class S3Writer implements ObjectWriter {
-  private uploadId: string | undefined;
+  private starting: Promise<string> | undefined;
+  private aborted = false;
   private current: Part;
   private readonly held = new Map<number, Part>();
   private readonly holes = new Map<number, { part: Part; at: number; length: number }>();
@@ -70,6 +71,7 @@ export class S3Writer implements ObjectWriter {
   }
 
   async write(chunk: Buffer): Promise<void> {
+    if (this.aborted) throw new CairnError('INTERRUPTED', 'write after abort');
     if (this.failure) throw this.failure as Error;
     let rest = chunk;
     while (rest.length) {
@@ -105,8 +107,13 @@ export class S3Writer implements ObjectWriter {
     else await this.send(p);
   }
 
-  private async start(): Promise<string> {
-    if (this.uploadId) return this.uploadId;
+  private start(): Promise<string> {
+    if (this.aborted) return Promise.reject(new CairnError('INTERRUPTED', 'upload aborted'));
+    this.starting ??= this.create();
+    return this.starting;
+  }
+
+  private async create(): Promise<string> {
     const res = await this.t.client.send(
       new CreateMultipartUploadCommand({
         Bucket: this.t.bucket,
@@ -117,14 +124,14 @@ export class S3Writer implements ObjectWriter {
       { abortSignal: this.t.signal },
     );
     if (!res.UploadId) throw new CairnError('INTERNAL', `no upload id for ${this.t.key}`);
-    this.uploadId = res.UploadId;
-    return this.uploadId;
+    return res.UploadId;
   }
 
   private async send(p: Part): Promise<void> {
     while (this.inflight.size >= this.t.concurrency) await Promise.race(this.inflight);
     if (this.failure) throw this.failure as Error;
     const id = await this.start();
+    if (this.aborted) throw new CairnError('INTERRUPTED', 'upload aborted');
     const body = p.buf.subarray(0, p.length);
     const job: Promise<void> = this.t.client
       .send(
@@ -152,7 +159,7 @@ export class S3Writer implements ObjectWriter {
   async complete(): Promise<{ size: number }> {
     if (this.holes.size) throw new CairnError('INTERNAL', 'object completed with an unfilled hole');
     const last = this.current;
-    if (!this.uploadId && this.held.size === 0) {
+    if (!this.starting && this.held.size === 0) {
       await this.t.client.send(
         new PutObjectCommand({
           Bucket: this.t.bucket,
@@ -173,7 +180,7 @@ export class S3Writer implements ObjectWriter {
       new CompleteMultipartUploadCommand({
         Bucket: this.t.bucket,
         Key: this.t.key,
-        UploadId: this.uploadId,
+        UploadId: await this.start(),
         MultipartUpload: {
           Parts: this.etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })).filter((p) => p.ETag),
         },
@@ -184,16 +191,13 @@ export class S3Writer implements ObjectWriter {
   }
 
   async abort(): Promise<void> {
+    this.aborted = true;
     await Promise.allSettled(this.inflight);
-    if (this.uploadId) {
+    const id = await this.starting?.catch(() => undefined);
+    if (id) {
+      // Not with the run's abort signal: that one may be what stopped us.
       await this.t.client
-        .send(
-          new AbortMultipartUploadCommand({
-            Bucket: this.t.bucket,
-            Key: this.t.key,
-            UploadId: this.uploadId,
-          }),
-        )
+        .send(new AbortMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId: id }))
         .catch(() => undefined);
     }
   }

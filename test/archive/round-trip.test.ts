@@ -22,10 +22,21 @@ for (const target of allTargets) {
       const env = target.env();
       const created = await cairn(
         [
-          'archive', 'create', 'rt', '--include', `${src}:tree`, '--format', format, '--to', repo, '--json',
+          'archive',
+          'create',
+          'rt',
+          '--include',
+          `${src}:tree`,
+          '--format',
+          format,
+          '--to',
+          repo,
+          '--json',
           // 20 MB of command output: more than the 16 MiB tar spool, so tar formats patch a header later.
-          '--run', 'cmd/big.bin=head -c 20000000 /dev/zero | tr "\\0" "x"',
-          '--run', 'cmd/small.txt=echo small output',
+          '--run',
+          'cmd/big.bin=head -c 20000000 /dev/zero | tr "\\0" "x"',
+          '--run',
+          'cmd/small.txt=echo small output',
         ],
         { env },
       );
@@ -39,13 +50,18 @@ for (const target of allTargets) {
       const stored = await openStore(repo).getBuffer(r.key);
       assert.equal(stored.length, r.bytes);
       assert.equal(sha(stored), r.sha256);
-      const meta = json<{ sha256: string; cairn: string }>((await openStore(repo).getBuffer(`${r.key}.json`)).toString());
+      const meta = json<{ sha256: string; cairn: string }>(
+        (await openStore(repo).getBuffer(`${r.key}.json`)).toString(),
+      );
       assert.equal(meta.sha256, r.sha256);
 
       const dest = await mkdtemp(join(tmpdir(), 'cairn-arc-dest-'));
       const restored = await cairn(['archive', 'restore', 'rt', dest, '--from', repo, '--json'], { env });
       assert.equal(restored.code, 0, restored.stderr);
-      assert.deepEqual(await describeTree(join(dest, 'tree'), { mtimes: 'seconds' }), await describeTree(src, { mtimes: 'seconds' }));
+      assert.deepEqual(
+        await describeTree(join(dest, 'tree'), { mtimes: 'seconds' }),
+        await describeTree(src, { mtimes: 'seconds' }),
+      );
       assert.equal((await readFile(join(dest, 'cmd', 'small.txt'))).toString(), 'small output\n');
       const big = await readFile(join(dest, 'cmd', 'big.bin'));
       assert.equal(big.length, 20_000_000);
@@ -67,14 +83,45 @@ test('preservePaths and names: contents merge under one name, full paths kept', 
   const a = await archiveFixture();
   const b = await archiveFixture();
   const repo = join(await mkdtemp(join(tmpdir(), 'cairn-arc-repo-')), 'r');
-  const r = await cairn(['archive', 'create', 'merge', '--include', `${a}:both`, '--include', `${b}:both`, '--to', repo]);
+  const r = await cairn([
+    'archive',
+    'create',
+    'merge',
+    '--include',
+    `${a}:both`,
+    '--include',
+    `${b}:both`,
+    '--to',
+    repo,
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const p = await cairn(['archive', 'create', 'full', '--include', `${a}:site`, '--preserve-paths', '--to', repo]);
+  const p = await cairn([
+    'archive',
+    'create',
+    'full',
+    '--include',
+    `${a}:site`,
+    '--preserve-paths',
+    '--to',
+    repo,
+  ]);
   assert.equal(p.code, 0, p.stderr);
   const dest = await mkdtemp(join(tmpdir(), 'cairn-arc-dest-'));
   assert.equal((await cairn(['archive', 'restore', 'full', dest, '--from', repo])).code, 0);
   assert.deepEqual(await describeTree(join(dest, 'site', a)), await describeTree(a));
-  const dry = await cairn(['archive', 'create', 'merge', '--include', `${a}:both`, '--include', `${b}:both`, '--to', repo, '--dry-run', '--json']);
+  const dry = await cairn([
+    'archive',
+    'create',
+    'merge',
+    '--include',
+    `${a}:both`,
+    '--include',
+    `${b}:both`,
+    '--to',
+    repo,
+    '--dry-run',
+    '--json',
+  ]);
   const entries = json<{ entries: { name: string }[] }>(dry.stdout).entries.map((e) => e.name);
   assert.equal(entries.filter((n) => n === 'both').length, 1, 'the shared directory is listed once');
   assert.ok(entries.includes('both/nested/deeper/data.bin'));

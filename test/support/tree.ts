@@ -14,7 +14,8 @@ export interface TreeEntry {
 /** A comparable description of a directory tree: every entry with its type, mode, size and content hash. */
 export async function describeTree(
   root: string,
-  o: { mtimes?: boolean } = {},
+  /** 'seconds' compares at one-second resolution, what tar and zip keep. */
+  o: { mtimes?: boolean | 'seconds' } = {},
 ): Promise<Record<string, TreeEntry>> {
   const out: Record<string, TreeEntry> = {};
   const walk = async (dir: string, rel: string): Promise<void> => {
@@ -35,7 +36,12 @@ export async function describeTree(
           sha256: createHash('sha256')
             .update(await readFile(p))
             .digest('hex'),
-          ...(o.mtimes ? { mtimeMs: o.mtimes === 'seconds' ? Math.floor(st.mtimeMs / 1000) * 1000 : Math.floor(st.mtimeMs) } : {}),
+          ...(o.mtimes
+            ? {
+                mtimeMs:
+                  o.mtimes === 'seconds' ? Math.floor(st.mtimeMs / 1000) * 1000 : Math.floor(st.mtimeMs),
+              }
+            : {}),
         };
       }
     }

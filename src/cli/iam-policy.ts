@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { explainPolicy, IAM_COMMANDS, parseIamCommands, policyFor } from '../aws/iam.js';
+import { parseTopic } from '../ebs/notify.js';
+import type { Runner } from './main.js';
+import { table } from './output.js';
+import { collect } from './ship.js';
+
+export function registerIamPolicy(program: Command, runner: Runner): void {
+  program
+    .command('iam-policy')
+    .argument('<command...>', `commands to allow: ${IAM_COMMANDS.join(', ')}, or all`)
+    .description('Print the least-privilege IAM policy (JSON) for the given cairn commands.')
+    .option('--topic <arn>', 'allow sns:Publish only to this topic (repeatable; default any topic)', collect)
+    .option('--unmanaged', 'let trim delete snapshots cairn did not create')
+    .option('--explain', 'list each action with the reason it is needed, instead of the policy')
+    .action(async (words: string[], _o: unknown, c: Command) => {
+      await runner.run(c, async (ctx) => {
+        const f = c.opts<{ topic?: string[]; unmanaged?: boolean; explain?: boolean }>();
+        const commands = parseIamCommands(words);
+        const o = { topics: f.topic?.map((t) => parseTopic(t, '--topic')), unmanaged: f.unmanaged };
+        if (f.explain) {
+          const rows = explainPolicy(commands, o);
+          ctx.out.result(rows, () =>
+            table([['COMMAND', 'ACTION', 'WHY'], ...rows.map((r) => [r.command, r.action, r.why])]),
+          );
+          return;
+        }
+        const policy = policyFor(commands, o);
+        // The policy is the result, in either mode: JSON is what IAM takes.
+        ctx.out.result(policy, () => JSON.stringify(policy, null, 2));
+      });
+    });
+}

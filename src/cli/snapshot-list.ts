@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../core/duration.js';
+import { snapshotList } from '../ebs/list.js';
+import type { Runner } from './main.js';
+import { table } from './output.js';
+import { collect } from './ship.js';
+import type { CommonSnapshotFlags } from './snapshot-common.js';
+import {
+  addRegionOption,
+  age,
+  homeRegion,
+  openEngine,
+  regionsFrom,
+  tagFilterFrom,
+} from './snapshot-common.js';
+
+interface ListFlags extends CommonSnapshotFlags {
+  unmanaged?: boolean;
+  staleAfter?: string;
+}
+
+export function registerSnapshotList(snapshot: Command, runner: Runner): void {
+  const cmd = snapshot
+    .command('list')
+    .description('List snapshot series: newest completed snapshot, how many, and how fresh.')
+    .option('--tags <Key=Value>', 'only snapshots with this tag (repeatable; all must match)', collect)
+    .option('--series <key>', 'only this series (repeatable; a trailing * matches a prefix)', collect)
+    .option('--unmanaged', 'also list snapshots cairn did not create (each volume is a series)')
+    .option('--stale-after <duration>', 'mark series whose newest completed snapshot is older (default 26h)');
+  addRegionOption(cmd).action(async (_o: unknown, c: Command) => {
+    await runner.run(c, async (ctx) => {
+      const f = c.opts<ListFlags>();
+      const staleAfterMs = parseDuration(f.staleAfter ?? '26h', '--stale-after');
+      const engine = openEngine(ctx);
+      try {
+        const r = await snapshotList({
+          api: engine.api,
+          reporter: ctx.out,
+          regions: regionsFrom(f, ctx.config.snapshot ?? {}),
+          homeRegion: homeRegion(),
+          tags: tagFilterFrom(f),
+          series: f.series,
+          unmanaged: f.unmanaged,
+          staleAfterMs,
+        });
+        ctx.out.result(r, () => {
+          const rows = r.series.map((s) => [
+            s.region,
+            s.series,
+            s.newest ? s.newest.slice(0, 16).replace('T', ' ') : '-',
+            age(s.ageMs),
+            String(s.count),
+            `${s.completed}/${s.pending}/${s.error}`,
+            s.stale ? 'STALE' : 'fresh',
+          ]);
+          return [
+            rows.length
+              ? table([
+                  ['REGION', 'SERIES', 'NEWEST', 'AGE', 'COUNT', 'DONE/PENDING/ERROR', 'FRESHNESS'],
+                  ...rows,
+                ])
+              : `no snapshots in ${r.regions.join(', ')}`,
+            ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
+          ].join('\n');
+        });
+      } finally {
+        engine.close();
+      }
+    });
+  });
+}

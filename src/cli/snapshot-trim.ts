@@ -1,0 +1,121 @@
+import type { Command } from 'commander';
+import { CairnError } from '../core/errors.js';
+import { describePolicy, isEmptyPolicy, policyFromFlags } from '../core/retention.js';
+import type { RetentionFlags, RetentionPolicy } from '../core/retention.js';
+import { parseCalendarDuration } from '../core/duration.js';
+import type { SnapshotConfig } from '../config/schema.js';
+import { snapshotTrim } from '../ebs/trim.js';
+import type { SnapshotTrimResult } from '../ebs/trim.js';
+import type { Runner } from './main.js';
+import { table } from './output.js';
+import { collect } from './ship.js';
+import type { CommonSnapshotFlags } from './snapshot-common.js';
+import {
+  addNotifyOptions,
+  addRegionOption,
+  homeRegion,
+  notifyFrom,
+  openEngine,
+  regionsFrom,
+  tagFilterFrom,
+} from './snapshot-common.js';
+
+interface TrimFlags extends CommonSnapshotFlags, RetentionFlags {
+  maxDeletions?: string;
+  unmanaged?: boolean;
+  dryRun?: boolean;
+}
+
+export function policyFrom(f: RetentionFlags, cfg: SnapshotConfig): RetentionPolicy {
+  const fromFlags = policyFromFlags(f);
+  if (!isEmptyPolicy(fromFlags)) return fromFlags;
+  const k = cfg.keep ?? {};
+  return { ...k, within: k.within ? parseCalendarDuration(k.within) : undefined };
+}
+
+export function addKeepOptions(cmd: Command): Command {
+  return cmd
+    .option('--keep-last <n>', 'keep the N newest snapshots of each series')
+    .option('--keep-hourly <n>', 'keep the newest of each of the last N hours')
+    .option('--keep-daily <n>', 'keep the newest of each of the last N days')
+    .option('--keep-weekly <n>', 'keep the newest of each of the last N ISO weeks')
+    .option('--keep-monthly <n>', 'keep the newest of each of the last N months')
+    .option('--keep-yearly <n>', 'keep the newest of each of the last N years')
+    .option('--keep-within <duration>', 'keep everything within this of the newest, e.g. 7d, 1m');
+}
+
+export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
+  const cmd = snapshot
+    .command('trim')
+    .description(
+      'Delete snapshots a grandfather-father-son policy does not keep, per series, with the reason for each. Never the newest completed snapshot of a series, a protected one, or one an AMI uses.',
+    )
+    .option('--tags <Key=Value>', 'only snapshots with this tag (repeatable; all must match)', collect)
+    .option('--series <key>', 'only this series (repeatable; a trailing * matches a prefix)', collect)
+    .option('--max-deletions <n>', 'delete at most N snapshots this run, oldest first')
+    .option('--unmanaged', 'also trim snapshots cairn did not create (each volume is a series)')
+    .option('--dry-run', 'show what would be deleted and why; delete nothing');
+  addNotifyOptions(addRegionOption(addKeepOptions(cmd))).action(async (_o: unknown, c: Command) => {
+    await runner.run(c, async (ctx) => {
+      const f = c.opts<TrimFlags>();
+      const cfg = ctx.config.snapshot ?? {};
+      const policy = policyFrom(f, cfg);
+      const max = f.maxDeletions ?? cfg.maxDeletions;
+      const maxDeletions = max === undefined ? undefined : Number(max);
+      if (maxDeletions !== undefined && (!Number.isInteger(maxDeletions) || maxDeletions < 0)) {
+        throw new CairnError('USAGE', `--max-deletions must be a whole number, got "${String(max)}"`);
+      }
+      const notify = notifyFrom(f, cfg);
+      const engine = openEngine(ctx);
+      try {
+        const r = await snapshotTrim({
+          api: engine.api,
+          notifier: engine.notifier,
+          reporter: ctx.out,
+          regions: regionsFrom(f, cfg),
+          homeRegion: homeRegion(),
+          policy,
+          tags: tagFilterFrom(f),
+          series: f.series,
+          unmanaged: f.unmanaged,
+          maxDeletions,
+          dryRun: f.dryRun,
+          notify,
+        });
+        ctx.out.result({ ...r, policy: describePolicy(policy), calls: engine.scheduler.stats }, () =>
+          trimText(r, describePolicy(policy)),
+        );
+        if (r.failed || r.regionErrors.length) {
+          throw new CairnError(
+            'PARTIAL',
+            `${r.failed} snapshot(s) could not be deleted${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) could not be used` : ''}`,
+            {
+              hint: 'see the table above; run trim again to retry',
+            },
+          );
+        }
+      } finally {
+        engine.close();
+      }
+    });
+  });
+}
+
+function trimText(r: SnapshotTrimResult, policy: string): string {
+  const rows = r.rows.map((x) => [
+    x.region,
+    x.series,
+    x.snapshotId,
+    x.time.slice(0, 16).replace('T', ' '),
+    x.action,
+    x.error ? `${x.reasons.join('; ')}; ${x.error}` : x.reasons.join('; '),
+  ]);
+  const removed = r.dryRun ? r.rows.filter((x) => x.action === 'remove').length : r.deleted;
+  return [
+    rows.length
+      ? table([['REGION', 'SERIES', 'SNAPSHOT', 'STARTED', 'ACTION', 'REASON'], ...rows])
+      : 'no snapshots',
+    ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
+    `${r.dryRun ? 'dry run: would delete' : 'deleted'} ${removed}, kept ${r.kept}${r.failed ? `, ${r.failed} FAILED` : ''} (policy: ${policy})`,
+  ].join('\n');
+}

@@ -1,0 +1,100 @@
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { CairnError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
+import { silentReporter } from '../core/reporter.js';
+import { fromAwsError } from '../aws/aws-errors.js';
+import { listSnapshots } from './list-managed.js';
+import type { SnapshotFilter } from './list-managed.js';
+import type { RegionFailure } from './outcome.js';
+import type { Ec2Api } from './ports.js';
+import { resolveRegions } from './select.js';
+import { seriesOf } from './tags.js';
+import type { Ec2Snapshot } from './types.js';
+
+export interface SeriesRow {
+  region: string;
+  series: string;
+  count: number;
+  completed: number;
+  pending: number;
+  error: number;
+  /** Start time of the newest completed snapshot. */
+  newest: string | undefined;
+  newestId: string | undefined;
+  /** Milliseconds since the newest completed snapshot. */
+  ageMs: number | undefined;
+  /** True when the newest completed one is older than `staleAfterMs` (or there is none). */
+  stale: boolean;
+}
+
+/** One row per series and region, oldest-newest first. Pure. */
+export function summarizeSeries(
+  snaps: readonly Ec2Snapshot[],
+  now: Date,
+  staleAfterMs: number | undefined,
+): SeriesRow[] {
+  const rows = new Map<string, SeriesRow>();
+  for (const s of snaps) {
+    const series = seriesOf(s);
+    const key = `${s.region}\u0000${series}`;
+    const r = rows.get(key) ?? {
+      region: s.region,
+      series,
+      count: 0,
+      completed: 0,
+      pending: 0,
+      error: 0,
+      newest: undefined,
+      newestId: undefined,
+      ageMs: undefined,
+      stale: false,
+    };
+    r.count += 1;
+    if (s.state === 'completed') {
+      r.completed += 1;
+      const t = s.startTime.toISOString();
+      if (!r.newest || t > r.newest) {
+        r.newest = t;
+        r.newestId = s.id;
+      }
+    } else if (s.state === 'pending') r.pending += 1;
+    else r.error += 1;
+    rows.set(key, r);
+  }
+  for (const r of rows.values()) {
+    r.ageMs = r.newest ? now.getTime() - Date.parse(r.newest) : undefined;
+    r.stale = r.ageMs === undefined || (staleAfterMs !== undefined && r.ageMs > staleAfterMs);
+  }
+  return [...rows.values()].sort(
+    (a, b) => a.region.localeCompare(b.region) || a.series.localeCompare(b.series),
+  );
+}
+
+export interface SnapshotListOptions extends SnapshotFilter {
+  api: Ec2Api;
+  reporter?: Reporter | undefined;
+  clock?: Clock | undefined;
+  regions?: string[] | undefined;
+  homeRegion: string;
+  staleAfterMs?: number | undefined;
+}
+
+export async function snapshotList(
+  o: SnapshotListOptions,
+): Promise<{ regions: string[]; series: SeriesRow[]; regionErrors: RegionFailure[] }> {
+  const reporter = o.reporter ?? silentReporter;
+  const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
+    throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
+  });
+  const { snapshots, regionErrors } = await listSnapshots(o.api, regions, o, reporter, 'listing snapshots');
+  if (regionErrors.length === regions.length && regions.length) {
+    const e = regionErrors[0]?.error;
+    throw new CairnError(e?.code ?? 'INTERNAL', e?.message ?? 'no region answered', { hint: e?.hint });
+  }
+  return {
+    regions,
+    series: summarizeSeries(snapshots, (o.clock ?? systemClock).now(), o.staleAfterMs),
+    regionErrors,
+  };
+}

@@ -1,0 +1,108 @@
+import { carriedTags, factsOf, seriesOf, TAG } from './tags.js';
+import type { Ec2Snapshot, Tags } from './types.js';
+
+export interface CopyItem {
+  series: string;
+  sourceRegion: string;
+  sourceId: string;
+  sourceTime: Date;
+  dest: string;
+  description: string;
+  tags: Tags;
+}
+
+export interface CopySkip {
+  series: string;
+  dest: string | undefined;
+  sourceId: string | undefined;
+  reason: string;
+  /** An existing copy that makes this one unnecessary. */
+  existing?: string | undefined;
+}
+
+export interface CopyPlan {
+  copies: CopyItem[];
+  skipped: CopySkip[];
+}
+
+/** The newest completed snapshot of each series. */
+export function newestCompleted(snaps: readonly Ec2Snapshot[]): Map<string, Ec2Snapshot> {
+  const out = new Map<string, Ec2Snapshot>();
+  for (const s of snaps) {
+    if (s.state !== 'completed') continue;
+    const key = seriesOf(s);
+    const cur = out.get(key);
+    if (!cur || s.startTime > cur.startTime) out.set(key, s);
+  }
+  return out;
+}
+
+/**
+ * Which snapshots to copy where: the newest completed one of every series in the source
+ * region, to every destination that has no copy of it yet (a copy that ended in error does not
+ * count). Copies carry the source's tags, its series and where they came from. Pure.
+ */
+export function planCopy(
+  sources: readonly Ec2Snapshot[],
+  sourceRegion: string,
+  destinations: ReadonlyMap<string, readonly Ec2Snapshot[]>,
+  runId: string,
+): CopyPlan {
+  const copies: CopyItem[] = [];
+  const skipped: CopySkip[] = [];
+  const newest = newestCompleted(sources);
+  for (const s of sources) {
+    const series = seriesOf(s);
+    if (!newest.has(series) && !skipped.some((x) => x.series === series)) {
+      skipped.push({
+        series,
+        dest: undefined,
+        sourceId: undefined,
+        reason: `no completed snapshot in ${sourceRegion} yet`,
+      });
+    }
+  }
+  for (const [dest, existing] of destinations) {
+    const copied = new Map<string, Ec2Snapshot>();
+    for (const d of existing) {
+      const from = factsOf(d).sourceSnapshot;
+      if (from && d.state !== 'error') copied.set(from, d);
+    }
+    for (const [series, s] of newest) {
+      const there = copied.get(s.id);
+      if (there) {
+        skipped.push({
+          series,
+          dest,
+          sourceId: s.id,
+          reason: `already in ${dest} as ${there.id} (${there.state})`,
+          existing: there.id,
+        });
+        continue;
+      }
+      const f = factsOf(s);
+      copies.push({
+        series,
+        sourceRegion,
+        sourceId: s.id,
+        sourceTime: s.startTime,
+        dest,
+        description: `${s.description || `cairn: ${series}`} [copy of ${s.id} from ${sourceRegion}]`.slice(
+          0,
+          255,
+        ),
+        tags: {
+          ...carriedTags(s.tags),
+          [TAG.managed]: 'true',
+          [TAG.series]: series,
+          [TAG.volume]: f.volume,
+          ...(f.device ? { [TAG.device]: f.device } : {}),
+          [TAG.sourceSnapshot]: s.id,
+          [TAG.sourceRegion]: sourceRegion,
+          [TAG.run]: runId,
+        },
+      });
+    }
+  }
+  return { copies, skipped };
+}
