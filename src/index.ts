@@ -35,3 +35,11 @@ export { shipVerify } from './ship/verify.js';
 export type { VerifyOptions, VerifyResult } from './ship/verify.js';
 export { listRestorePoints } from './ship/list.js';
 export { SHIP_DEFAULTS } from './ship/options.js';
+
+export { archive, Archive } from './archive/archive.js';
+export type { ArchiveOptions, SaveResult } from './archive/archive.js';
+export { listArchives } from './archive/catalog.js';
+export type { ArchiveInfo } from './archive/catalog.js';
+export { restoreArchive } from './archive/restore.js';
+export { pruneArchives } from './archive/prune.js';
+export type { ArchiveFormat } from './archive/format.js';
