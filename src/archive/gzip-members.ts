@@ -57,9 +57,13 @@ export class GzipMembers implements ByteSink {
   }
 
   async write(chunk: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.check();
     if (!this.gz.write(chunk)) await once(this.gz, 'drain');
     if (this.queued > 16 * 1024 * 1024) await this.chain;
+    this.check();
+  }
+
+  private check(): void {
     if (this.failure) throw this.failure;
   }
 
@@ -68,7 +72,7 @@ export class GzipMembers implements ByteSink {
     this.gz.end();
     await ended;
     await this.chain;
-    if (this.failure) throw this.failure;
+    this.check();
   }
 
   async hole(length: number): Promise<number> {

@@ -3,7 +3,6 @@ import { isEmptyPolicy, planRetention } from '../core/retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { listArchives } from './catalog.js';
-import type { ArchiveInfo } from './catalog.js';
 import { checkArchiveName, metaKey } from './naming.js';
 
 export interface ArchivePruneResult {
@@ -38,7 +37,7 @@ export async function pruneArchives(o: {
       key: r.item.id,
       time: r.item.time.toISOString(),
       reason: r.reason,
-      size: (r.item.a as ArchiveInfo).size,
+      size: r.item.a.size,
     })),
     bytesFreed: plan.remove.reduce((n, r) => n + r.item.a.size, 0),
   };

@@ -43,7 +43,7 @@ test('the daemon keeps retrying while S3 is down at start, and catches up when i
   const done = finished(d);
   let stderr = '';
   d.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  await eventually(async () => stderr.includes('ship.retry'), 20_000, 'a retry while down');
+  await eventually(() => Promise.resolve(stderr.includes('ship.retry')), 20_000, 'a retry while down');
   assert.equal(d.exitCode, null, 'still running while storage is down');
   proxy.setMode('pass');
   const target = `s3://${bucket}/p`;
@@ -66,7 +66,7 @@ test('S3 down in the middle and 503 storms: nothing is lost', async () => {
   const done = finished(d);
   let stderr = '';
   d.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  await eventually(async () => stderr.includes('ship.ready'), 20_000, 'ready');
+  await eventually(() => Promise.resolve(stderr.includes('ship.ready')), 20_000, 'ready');
   Object.assign(process.env, envFor(s3TestConfig().endpoint));
   const target = `s3://${bucket}/p`;
   await put(src, 'first.db', 'one');
