@@ -146,3 +146,24 @@ test('watch on a missing path fails with one line and exit 4', async () => {
   assert.match(r.stderr, /\/nonexistent\/dir does not exist/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
+
+test('quiet mode ships a file only once it has stopped changing for the quiet period', async () => {
+  const { src, repo, locks } = await setup();
+  const d = watch([src, '--to', repo, '--host', 'h', '--finished', 'quiet', '--quiet-period', '600ms'], locks);
+  const done = finished(d);
+  await ready(d);
+  const { appendFile } = await import('node:fs/promises');
+  // Appends every 200 ms for 1.6 s: never quiet for 600 ms while it writes.
+  for (let i = 0; i < 8; i++) {
+    await appendFile(join(src, 'growing.log'), `line ${i}\n`);
+    assert.ok(!(await manifestNames(repo, src)).includes('growing.log'), 'shipped while still changing');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const m = await eventually(async () => {
+    const mm = await newestManifest(repo, src);
+    return mm?.files.some((f) => f.name === 'growing.log') && mm;
+  });
+  assert.equal(m.files[0]?.size, 8 * 'line 0\n'.length);
+  d.kill('SIGTERM');
+  assert.equal((await done).code, 0);
+});
