@@ -59,7 +59,7 @@ export class GzipMembers implements ByteSink {
   async write(chunk: Buffer): Promise<void> {
     this.check();
     if (!this.gz.write(chunk)) await once(this.gz, 'drain');
-    if (this.queued > 16 * 1024 * 1024) await this.chain;
+    if (this.queued > 4 * 1024 * 1024) await this.chain;
     this.check();
   }
 

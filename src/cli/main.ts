@@ -4,10 +4,6 @@ import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { makeContext } from './context.js';
 import type { CliContext, GlobalFlags } from './context.js';
-import { registerShip } from './ship.js';
-import { registerSnapshot } from './snapshot.js';
-import { registerIamPolicy } from './iam-policy.js';
-import { registerArchive } from './archive.js';
 
 export type Run = (ctx: CliContext) => Promise<number | void>;
 
@@ -32,7 +28,11 @@ function toCairnError(err: unknown): CairnError {
   });
 }
 
-export function buildProgram(exit: { code: number }): Command {
+export function buildProgram(exit: { code: number }): {
+  program: Command;
+  runner: Runner;
+  controller: AbortController;
+} {
   const controller = new AbortController();
   const program = new Command('cairn')
     .description(
@@ -69,11 +69,35 @@ export function buildProgram(exit: { code: number }): Command {
       }
     },
   };
-  registerShip(program, runner, controller);
-  registerSnapshot(program, runner, controller);
-  registerIamPolicy(program, runner);
-  registerArchive(program, runner, controller);
-  return program;
+  return { program, runner, controller };
+}
+
+type Register = (program: Command, runner: Runner, controller: AbortController) => void;
+
+/**
+ * The command groups, each loaded only when it runs: the EC2 SDK alone costs
+ * about 70 MiB of memory, which `ship` and `archive` should not carry.
+ */
+const GROUPS: Record<string, () => Promise<Register>> = {
+  ship: async () => (await import('./ship.js')).registerShip,
+  archive: async () => (await import('./archive.js')).registerArchive,
+  snapshot: async () => (await import('./snapshot.js')).registerSnapshot,
+  'iam-policy': async () => (await import('./iam-policy.js')).registerIamPolicy,
+};
+
+/** The first argument that is not an option, when it names a group: only that group is loaded. */
+async function registerGroups(
+  argv: string[],
+  program: Command,
+  runner: Runner,
+  controller: AbortController,
+): Promise<void> {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const names = first && first in GROUPS ? [first] : Object.keys(GROUPS);
+  for (const name of names) {
+    const load = GROUPS[name];
+    if (load) (await load())(program, runner, controller);
+  }
 }
 
 /** Runs the CLI with argv; returns the exit code. */
@@ -86,8 +110,9 @@ export async function main(argv: string[]): Promise<number> {
     printError(e, false);
     process.exit(EXIT[e.code]);
   });
-  const program = buildProgram(exit);
+  const { program, runner, controller } = buildProgram(exit);
   try {
+    await registerGroups(argv, program, runner, controller);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

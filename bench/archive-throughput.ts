@@ -1,0 +1,187 @@
+// `cairn archive create` to S3 against the shell pipelines people write by hand:
+//   tar czf - DIR | aws s3 cp - s3://…      and      zip -r - DIR | aws s3 cp - s3://…
+// on a 1 GiB tree of mixed files (a few large, many small, some compressible),
+// at the same compression level (6, the default of gzip and zip).
+//
+//   node --import tsx bench/archive-throughput.ts [--data DIR] [--runs N] [--small]
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { dataDir, GiB, KiB, MiB, needSpace, syncAll, treeBytes, warm, formatSize } from './lib/data.js';
+import { medianOf, timed } from './lib/measure.js';
+import type { Command, Measured } from './lib/measure.js';
+import { openBenchS3 } from './lib/s3.js';
+import { fixed, markdownTable, ratio } from './lib/table.js';
+import { AWS_CLI, cairn, machine, versions } from './lib/tools.js';
+import type { S3TestConfig } from '../test/support/s3-env.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    runs: { type: 'string', default: '1' },
+    small: { type: 'boolean', default: false },
+  },
+});
+const runs = Number(flags.runs);
+const scale = flags.small ? 1 / 8 : 1;
+const data = dataDir(flags.data);
+const tree = join(data, `archive-mixed${flags.small ? '-small' : ''}`);
+
+/** A few large files (random, text-like, half of each), many small ones; about 1 GiB. */
+function makeTree(): void {
+  if (existsSync(`${tree}.done`)) return;
+  needSpace(data, 1.1 * GiB * scale, 'the archive dataset');
+  mkdirSync(join(tree, 'large'), { recursive: true });
+  const words = Buffer.from(
+    'backup restore archive snapshot volume manifest cairn stream upload part '.repeat(4096),
+  );
+  const block = Buffer.allocUnsafe(MiB);
+  const write = (path: string, size: number, kind: 'random' | 'text' | 'mixed'): void => {
+    const fd = openSync(path, 'w');
+    for (let done = 0, i = 0; done < size; i++) {
+      const n = Math.min(MiB, size - done);
+      const random = kind === 'random' || (kind === 'mixed' && i % 2 === 0);
+      if (random) randomFillSync(block, 0, n);
+      else words.copy(block, 0, 0, n);
+      done += writeSync(fd, block, 0, n);
+    }
+    closeSync(fd);
+  };
+  write(join(tree, 'large', 'random.bin'), 256 * MiB * scale, 'random');
+  write(join(tree, 'large', 'log.txt'), 256 * MiB * scale, 'text');
+  write(join(tree, 'large', 'mixed.db'), 256 * MiB * scale, 'mixed');
+  const small = Math.round(8000 * scale);
+  for (let i = 0; i < small; i++) {
+    const dir = join(tree, 'small', `d${i % 100}`);
+    mkdirSync(dir, { recursive: true });
+    write(join(dir, `f${i}`), (8 + (i % 57)) * KiB, i % 3 === 0 ? 'text' : 'random');
+  }
+  writeFileSync(`${tree}.done`, 'ok');
+}
+
+function s3Env(s3: S3TestConfig): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|CAIRN_)/.test(k)) env[k] = v;
+  return {
+    ...env,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    AWS_REGION: s3.region,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+function pipeline(producer: string, bucket: string, key: string, s3: S3TestConfig): Command {
+  const upload = `${AWS_CLI} --endpoint-url ${s3.endpoint} s3 cp --only-show-errors - s3://${bucket}/${key}`;
+  return { cmd: '/bin/sh', args: ['-c', `set -e; ${producer} | ${upload}`], env: s3Env(s3), cwd: tree };
+}
+
+const tools: Record<string, (bucket: string, s3: S3TestConfig) => Command> = {
+  'cairn tar.gz': (b, s3) =>
+    cairn(
+      [
+        'archive',
+        'create',
+        'bench',
+        '--include',
+        tree,
+        '--format',
+        'tar.gz',
+        '--level',
+        '6',
+        '--to',
+        `s3://${b}/c`,
+      ],
+      s3,
+    ),
+  'tar czf | aws': (b, s3) => pipeline('tar cf - . | gzip -6', b, 'p/bench.tar.gz', s3),
+  'cairn zip': (b, s3) =>
+    cairn(
+      [
+        'archive',
+        'create',
+        'bench',
+        '--include',
+        tree,
+        '--format',
+        'zip',
+        '--level',
+        '6',
+        '--to',
+        `s3://${b}/c`,
+      ],
+      s3,
+    ),
+  'zip -r | aws': (b, s3) => pipeline('zip -q -6 -r - .', b, 'p/bench.zip', s3),
+};
+
+makeTree();
+const bytes = treeBytes(tree);
+const logs = join(data, 'logs');
+mkdirSync(logs, { recursive: true });
+const s3 = await openBenchS3();
+const results = new Map<string, Measured[]>(Object.keys(tools).map((t) => [t, []]));
+const stored = new Map<string, number>();
+try {
+  for (let run = 0; run < runs; run++) {
+    for (const [name, make] of Object.entries(tools)) {
+      const bucket = await s3.newBucket(`bench-arc-${name.split(' ')[0]}`);
+      warm(tree);
+      syncAll();
+      process.stderr.write(`  ${name}, run ${run + 1}/${runs}... `);
+      const m = await timed(
+        make(bucket, s3.config),
+        join(logs, `archive-${name.replace(/\W+/g, '-')}-${run + 1}.log`),
+      );
+      process.stderr.write(`${m.wall.toFixed(1)} s\n`);
+      const held = await s3.discard(bucket);
+      stored.set(name, held.bytes);
+      results.get(name)!.push(m);
+    }
+  }
+} finally {
+  await s3.stop();
+}
+
+const med = new Map([...results].map(([k, v]) => [k, medianOf(v)]));
+const gib = bytes / GiB;
+const rows = [...med].map(([tool, m]) => [
+  tool,
+  fixed(m.wall, 2),
+  fixed(bytes / MiB / m.wall, 0),
+  fixed(m.cpu, 2),
+  fixed(m.cpu / gib, 2),
+  fixed(m.rssMiB, 0),
+  formatSize(stored.get(tool) ?? 0),
+]);
+for (const [a, b] of [
+  ['cairn tar.gz', 'tar czf | aws'],
+  ['cairn zip', 'zip -r | aws'],
+] as const) {
+  const x = med.get(a)!;
+  const y = med.get(b)!;
+  rows.push([
+    `${a} / ${b}`,
+    ratio(x.wall, y.wall),
+    ratio(y.wall, x.wall),
+    ratio(x.cpu, y.cpu),
+    ratio(x.cpu, y.cpu),
+    ratio(x.rssMiB, y.rssMiB),
+    ratio(stored.get(a) ?? 0, stored.get(b) ?? 0),
+  ]);
+}
+console.log(
+  [
+    `# cairn archive create: throughput (${runs === 1 ? 'one run' : `median of ${runs} runs`})`,
+    '',
+    `- machine: ${machine()}`,
+    ...versions().map((v) => `- ${v}`),
+    `- S3: ${s3.origin}`,
+    `- data: ${tree}, ${formatSize(bytes)} (3 large files: random, text, half and half; ${Math.round(8000 * scale)} small files of 8-64 KiB, a third text)`,
+    '- compression level 6 everywhere; peak RSS is that of the largest process of the pipeline',
+    '',
+    markdownTable(['tool', 'wall s', 'MiB/s', 'CPU s', 'CPU s/GiB', 'peak RSS MiB', 'stored'], rows),
+  ].join('\n'),
+);
