@@ -22,8 +22,9 @@ import { dataDir, KiB } from './lib/data.js';
 import { percentile } from './lib/measure.js';
 import { openBenchS3 } from './lib/s3.js';
 import { fixed, markdownTable } from './lib/table.js';
-import { cairn, machine, versions } from './lib/tools.js';
+import { cairn, reportHeader } from './lib/tools.js';
 
+const header = reportHeader();
 const { values: flags } = parseArgs({
   options: {
     data: { type: 'string' },
@@ -143,9 +144,7 @@ try {
   result = [
     `# cairn ship watch: latency from rename to stored manifest`,
     '',
-    `- machine: ${machine()}`,
-    ...versions().map((v) => `- ${v}`),
-    `- S3: ${s3.origin}`,
+    ...header(s3.origin),
     `- ${renamedAt.size} files of 4–64 KiB renamed into one directory at ${rate}/s for ${seconds} s ` +
       `(achieved ${(renamedAt.size / writeSeconds).toFixed(1)}/s); the daemon's defaults (concurrency 8, manifests 200 ms after a change)`,
     '',

@@ -23,8 +23,9 @@ import { timed } from './lib/measure.js';
 import type { Measured } from './lib/measure.js';
 import { openBenchS3 } from './lib/s3.js';
 import { fixed, markdownTable, ratio } from './lib/table.js';
-import { cairnBackup, machine, versions } from './lib/tools.js';
+import { cairnBackup, reportHeader } from './lib/tools.js';
 
+const header = reportHeader();
 const { values: flags } = parseArgs({
   options: { data: { type: 'string' }, 'max-gib': { type: 'string', default: '4' } },
 });
@@ -96,9 +97,7 @@ console.log(
   [
     '# cairn ship backup: peak RSS by file size',
     '',
-    `- machine: ${machine()}`,
-    ...versions().map((v) => `- ${v}`),
-    `- S3: ${s3.origin}`,
+    ...header(s3.origin),
     '',
     markdownTable(
       ['file', 'target', 'wall s', 'MiB/s', 'CPU s', 'peak RSS MiB'],

@@ -26,7 +26,7 @@ import { medianOf, timed } from './lib/measure.js';
 import type { Command, Measured } from './lib/measure.js';
 import { openBenchS3 } from './lib/s3.js';
 import { fixed, markdownTable, ratio } from './lib/table.js';
-import { awsCopy, cairnBackup, cpRecursive, machine, rcloneCopy, versions } from './lib/tools.js';
+import { awsCopy, cairnBackup, cpRecursive, cpRecursiveSync, rcloneCopy, reportHeader } from './lib/tools.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -36,6 +36,7 @@ const { values: flags } = parseArgs({
     small: { type: 'boolean', default: false },
   },
 });
+const header = reportHeader();
 const runs = Number(flags.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number above 0`);
 if (flags.only && !['a', 'b'].includes(flags.only)) throw new Error('--only takes a or b');
@@ -116,6 +117,7 @@ try {
     const localRuns = new Map<string, Measured[]>([
       ['cairn', []],
       ['cp -r', []],
+      ['cp -r; sync', []],
     ]);
     for (let run = 0; run < runs; run++) {
       process.stderr.write(`${label}, run ${run + 1}/${runs}, to S3\n`);
@@ -137,7 +139,12 @@ try {
         const dest = join(localTargets, tool === 'cairn' ? 'cairn' : 'cp');
         rmSync(localTargets, { recursive: true, force: true });
         mkdirSync(localTargets, { recursive: true });
-        const cmd = tool === 'cairn' ? cairnBackup(d.dir, dest) : cpRecursive(d.dir, dest);
+        const cmd =
+          tool === 'cairn'
+            ? cairnBackup(d.dir, dest)
+            : tool === 'cp -r'
+              ? cpRecursive(d.dir, dest)
+              : cpRecursiveSync(d.dir, dest);
         localRuns
           .get(tool)!
           .push(await measure(tool, d.dir, cmd, `throughput-${d.id}-local-${tool}-${run + 1}`));
@@ -149,7 +156,7 @@ try {
       `### ${label} to S3`,
       markdownTable(HEADER, rows(med(s3Runs), bytes, 'cairn', ['aws', 'rclone'])),
       `### ${label} to a local directory`,
-      markdownTable(HEADER, rows(med(localRuns), bytes, 'cairn', ['cp -r'])),
+      markdownTable(HEADER, rows(med(localRuns), bytes, 'cairn', ['cp -r', 'cp -r; sync'])),
     );
   }
 } finally {
@@ -161,11 +168,10 @@ console.log(
   [
     `# cairn ship backup: throughput (${runs === 1 ? 'one run' : `median of ${runs} runs`})`,
     '',
-    `- machine: ${machine()}`,
-    ...versions().map((v) => `- ${v}`),
-    `- S3: ${s3.origin}`,
+    ...header(s3.origin),
     '- concurrency: each tool its default (cairn 8 files × 4 parts of 8 MiB; aws 10 requests, 8 MiB parts; rclone 4 files × 4 parts of 5 MiB)',
     '- ratio rows: cairn divided by the other tool (wall, CPU, RSS: below 1× is better for cairn; MiB/s: the other way round)',
+    '- local: `cp -r; sync` also makes the copy durable (`sync -f` on the destination), as cairn does before writing a manifest',
     '',
     ...tables.flatMap((t) => [t, '']),
   ].join('\n'),

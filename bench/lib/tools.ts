@@ -3,7 +3,7 @@
 // from the caller's AWS or rclone environment.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { S3TestConfig } from '../../test/support/s3-env.js';
 import { REPO } from './data.js';
@@ -80,6 +80,11 @@ export function cpRecursive(dir: string, dest: string): Command {
   return { cmd: 'cp', args: ['-r', dir, dest] };
 }
 
+/** `cp -r`, then `sync -f` of the destination's filesystem: the copy made durable. */
+export function cpRecursiveSync(dir: string, dest: string): Command {
+  return { cmd: 'sh', args: ['-c', 'cp -r "$1" "$2" && sync -f "$2/"', 'sh', dir, dest] };
+}
+
 function firstLine(cmd: string, args: string[]): string {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
@@ -107,4 +112,18 @@ export function versions(): string[] {
 export function machine(): string {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   return `${availableParallelism()} × ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB memory`;
+}
+
+/**
+ * The report's first lines, taken when a benchmark starts (the commit measured)
+ * and finished when it ends: the load average shows whether anything else ran.
+ */
+export function reportHeader(): (s3Origin: string) => string[] {
+  const start = [`- machine: ${machine()}`, ...versions().map((v) => `- ${v}`)];
+  const load = loadavg()[0]!;
+  return (s3Origin) => [
+    ...start,
+    `- S3: ${s3Origin}`,
+    `- load average (1 min): ${load.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
+  ];
 }

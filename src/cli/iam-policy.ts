@@ -14,7 +14,7 @@ export function registerIamPolicy(program: Command, runner: Runner): void {
     .option('--unmanaged', 'let trim delete snapshots cairn did not create')
     .option('--explain', 'list each action with the reason it is needed, instead of the policy')
     .action(async (words: string[], _o: unknown, c: Command) => {
-      await runner.run(c, async (ctx) => {
+      await runner.run(c, (ctx) => {
         const f = c.opts<{ topic?: string[]; unmanaged?: boolean; explain?: boolean }>();
         const commands = parseIamCommands(words);
         const o = { topics: f.topic?.map((t) => parseTopic(t, '--topic')), unmanaged: f.unmanaged };
@@ -23,11 +23,12 @@ export function registerIamPolicy(program: Command, runner: Runner): void {
           ctx.out.result(rows, () =>
             table([['COMMAND', 'ACTION', 'WHY'], ...rows.map((r) => [r.command, r.action, r.why])]),
           );
-          return;
+          return Promise.resolve();
         }
         const policy = policyFor(commands, o);
         // The policy is the result, in either mode: JSON is what IAM takes.
         ctx.out.result(policy, () => JSON.stringify(policy, null, 2));
+        return Promise.resolve();
       });
     });
 }

@@ -41,7 +41,10 @@ export function toCandidates(
   }));
 }
 
-const age = (t: Date, now: Date): string => formatMs(Math.max(0, now.getTime() - t.getTime()));
+function age(t: Date, now: Date): string {
+  const ms = Math.max(0, now.getTime() - t.getTime());
+  return ms >= 2 * 86_400_000 ? `${Math.floor(ms / 86_400_000)}d` : formatMs(ms);
+}
 
 /**
  * Grandfather-father-son retention per series and region, with the shared planner. Never

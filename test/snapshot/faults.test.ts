@@ -7,17 +7,31 @@ import { startLossyProxy } from './lossy-proxy.js';
 
 test('a throttling storm: every snapshot made once, none failed', async () => {
   // Refill at 1/20 of AWS's rate with a small burst: most calls are refused at first.
-  await withSim({ rateScale: 0.05, rateOverrides: { ebsCreate: { capacity: 5, refillPerSec: 100 }, describe: { capacity: 3, refillPerSec: 100 } } }, async (sim) => {
-    const f = fleet(sim, { regions: ['us-east-1'], instances: 30, volumesPerInstance: 2, tags: { B: '1' } });
-    sim.injectFault({ action: 'CreateSnapshots', code: 'RequestLimitExceeded', count: 10 });
-    const r = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.items.filter((i) => i.state === 'pending').length, 60);
-    const throttled = sim.calls.filter((c) => c.errorCode === 'RequestLimitExceeded').length;
-    assert.ok(throttled > 10, `throttled ${throttled} times`);
-    assert.equal(ok(sim.callsOf('CreateSnapshots')).length, 30);
-    assert.equal(snapshotsOf(sim, 'us-east-1').length, f.volumeIds.length, 'no duplicates');
-  });
+  await withSim(
+    {
+      rateScale: 0.05,
+      rateOverrides: {
+        ebsCreate: { capacity: 5, refillPerSec: 100 },
+        describe: { capacity: 3, refillPerSec: 100 },
+      },
+    },
+    async (sim) => {
+      const f = fleet(sim, {
+        regions: ['us-east-1'],
+        instances: 30,
+        volumesPerInstance: 2,
+        tags: { B: '1' },
+      });
+      sim.injectFault({ action: 'CreateSnapshots', code: 'RequestLimitExceeded', count: 10 });
+      const r = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.items.filter((i) => i.state === 'pending').length, 60);
+      const throttled = sim.calls.filter((c) => c.errorCode === 'RequestLimitExceeded').length;
+      assert.ok(throttled > 10, `throttled ${throttled} times`);
+      assert.equal(ok(sim.callsOf('CreateSnapshots')).length, 30);
+      assert.equal(snapshotsOf(sim, 'us-east-1').length, f.volumeIds.length, 'no duplicates');
+    },
+  );
 });
 
 test('a CreateSnapshots whose answer is lost is looked up, not sent twice', async () => {
@@ -25,7 +39,9 @@ test('a CreateSnapshots whose answer is lost is looked up, not sent twice', asyn
     fleet(sim, { regions: ['us-east-1'], instances: 3, volumesPerInstance: 2, tags: { B: '1' } });
     const proxy = await startLossyProxy(sim.endpoint, 'CreateSnapshots', 2);
     try {
-      const r = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1'], { AWS_ENDPOINT_URL_EC2: proxy.endpoint });
+      const r = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1'], {
+        AWS_ENDPOINT_URL_EC2: proxy.endpoint,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(proxy.dropped, 2);
       assert.equal(r.json.items.filter((i) => i.state === 'pending' && i.snapshotId).length, 6);
@@ -55,11 +71,26 @@ test('internal errors before the call was done are retried; after too many, the 
 
 test('access denied in one region: the others are snapshotted, exit 3; in all of them: exit 5', async () => {
   await withSim({ denyRegions: ['eu-west-1'] }, async (sim) => {
-    fleet(sim, { regions: ['us-east-1', 'eu-west-1', 'us-west-2'], instances: 6, volumesPerInstance: 1, tags: { B: '1' } });
-    const r = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1', '--regions', 'us-east-1,eu-west-1,us-west-2']);
+    fleet(sim, {
+      regions: ['us-east-1', 'eu-west-1', 'us-west-2'],
+      instances: 6,
+      volumesPerInstance: 1,
+      tags: { B: '1' },
+    });
+    const r = await run<CreateJson>(sim, [
+      'snapshot',
+      'create',
+      '--tags',
+      'B=1',
+      '--regions',
+      'us-east-1,eu-west-1,us-west-2',
+    ]);
     assert.equal(r.code, 3);
     assert.equal(r.json.items.filter((i) => i.state === 'pending').length, 4);
-    assert.deepEqual(r.json.regionErrors.map((e) => [e.region, e.error.code]), [['eu-west-1', 'ACCESS']]);
+    assert.deepEqual(
+      r.json.regionErrors.map((e) => [e.region, e.error.code]),
+      [['eu-west-1', 'ACCESS']],
+    );
     assert.match(r.stderr, /1 region\(s\) could not be used/);
 
     const all = await run(sim, ['snapshot', 'create', '--tags', 'B=1', '--regions', 'eu-west-1']);
@@ -70,7 +101,12 @@ test('access denied in one region: the others are snapshotted, exit 3; in all of
 
 test('--regions all asks DescribeRegions and works in each', async () => {
   await withSim({ regions: ['us-east-1', 'eu-west-1', 'ap-south-1'] }, async (sim) => {
-    fleet(sim, { regions: ['eu-west-1', 'ap-south-1'], instances: 2, volumesPerInstance: 1, tags: { B: '1' } });
+    fleet(sim, {
+      regions: ['eu-west-1', 'ap-south-1'],
+      instances: 2,
+      volumesPerInstance: 1,
+      tags: { B: '1' },
+    });
     const r = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1', '--regions', 'all']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sim.callsOf('DescribeRegions').length, 1);

@@ -101,4 +101,4 @@ export function snapshotsOf(sim: Ec2Sim, region: string) {
   return [...sim.state.region(region).snapshots.values()];
 }
 
-export const ok = (calls: { status: number }[]) => calls.filter((c) => c.status === 200);
+export const ok = <T extends { status: number }>(calls: T[]): T[] => calls.filter((c) => c.status === 200);

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planTrim } from './plan-trim.js';
+import type { TrimCandidate } from './plan-trim.js';
+import { makeItems } from '../../test/support/fixtures.js';
+
+const now = new Date('2026-11-25T00:00:00Z');
+const series = (name: string, o: { every: string; for: string }, region = 'us-east-1'): TrimCandidate[] =>
+  makeItems({ ...o, until: now }).map((i) => ({
+    id: `${name}@${i.id}`,
+    time: i.time,
+    region,
+    series: name,
+    state: 'completed',
+    protected: false,
+    image: undefined,
+  }));
+
+test('GFS per series and region, each decision with its reason', () => {
+  const snaps = [
+    ...series('db:/dev/xvda', { every: '1d', for: '60d' }),
+    ...series('db:/dev/xvda', { every: '1d', for: '3d' }, 'eu-west-1'),
+  ];
+  const plan = planTrim(snaps, { daily: 7, weekly: 4 }, now);
+  const kept = plan.keep.filter((k) => k.item.region === 'us-east-1');
+  assert.equal(kept.length, 7 + 2); // 7 days, and the newest of 2 more ISO weeks (W47's is one of the 7 days)
+  assert.deepEqual(kept[0]?.reasons, [
+    'newest completed snapshot of its series',
+    'newest of 2026-11-25 (daily 1/7)',
+    'newest of 2026-W48 (weekly 1/4)',
+  ]);
+  assert.ok(plan.remove.every((r) => /not kept by policy \(daily 7, weekly 4\); \d+d old/.test(r.reason)));
+  assert.equal(plan.keep.filter((k) => k.item.region === 'eu-west-1').length, 4, 'regions are planned apart');
+});
+
+test('never the newest completed, a protected one, one an AMI uses, one pending; error ones go', () => {
+  const s = series('a', { every: '1d', for: '5d' });
+  const [newest, , third, fourth, fifth, oldest] = [...s].reverse();
+  assert.ok(newest && third && fourth && fifth && oldest);
+  fourth.protected = true;
+  fifth.image = 'ami-0123';
+  newest.state = 'error';
+  const pending = { ...third, id: 'p', state: 'pending', time: new Date(now.getTime() + 1) };
+  const plan = planTrim([...s, pending], { last: 1 }, now);
+  const why = (id: string) => plan.keep.find((k) => k.item.id === id)?.reasons.join('; ');
+  assert.match(why(s[4]?.id ?? '') ?? '', /newest completed snapshot of its series; last 1\/1/);
+  assert.equal(why(fourth.id), 'protected');
+  assert.equal(why(fifth.id), 'used by ami-0123');
+  assert.equal(why('p'), 'still pending');
+  assert.match(plan.remove.find((r) => r.item.id === newest.id)?.reason ?? '', /ended in error/);
+  assert.deepEqual(plan.remove.map((r) => r.item.id).sort(), [newest.id, third.id, oldest.id].sort());
+});
+
+test('max deletions: the oldest go, the rest are deferred with the reason they would go', () => {
+  const plan = planTrim(series('a', { every: '1d', for: '9d' }), { last: 2 }, now, { maxDeletions: 3 });
+  assert.equal(plan.remove.length, 3);
+  assert.deepEqual(
+    plan.remove.map((r) => r.item.time.toISOString().slice(0, 10)),
+    ['2026-11-16', '2026-11-17', '2026-11-18'],
+  );
+  assert.equal(plan.keep.filter((k) => k.reasons[0]?.startsWith('deferred by --max-deletions 3')).length, 5);
+});
+
+test('planning 100,000 snapshots takes under a second', () => {
+  const snaps: TrimCandidate[] = [];
+  for (let v = 0; v < 250; v++) snaps.push(...series(`host-${v}:/dev/xvda`, { every: '1d', for: '399d' }));
+  assert.equal(snaps.length, 100_000);
+  const t0 = performance.now();
+  const plan = planTrim(snaps, { daily: 7, weekly: 4, monthly: 12, yearly: 2 }, now);
+  const ms = performance.now() - t0;
+  assert.equal(plan.keep.length + plan.remove.length, 100_000);
+  assert.ok(ms < 1000, `${ms} ms`);
+});

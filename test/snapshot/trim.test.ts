@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Ec2Sim } from '../support/ec2sim/index.js';
+import { run, snapshotsOf, withSim } from './helpers.js';
+
+interface TrimJson {
+  dryRun: boolean;
+  deleted: number;
+  kept: number;
+  failed: number;
+  rows: { region: string; series: string; snapshotId: string; action: string; reasons: string[] }[];
+}
+
+const DAY = 86_400_000;
+
+/** Series db:/dev/xvda: one completed snapshot a day for 10 days, plus special cases. */
+function seed(sim: Ec2Sim) {
+  const now = sim.clock.now();
+  const tags = (extra: Record<string, string> = {}) => ({
+    'cairn:managed': 'true',
+    'cairn:series': 'db:/dev/xvda',
+    ...extra,
+  });
+  const day = (n: number, extra: Record<string, string> = {}, state?: 'error' | 'pending') =>
+    sim.addSnapshot('us-east-1', {
+      startTime: now - n * DAY,
+      tags: tags(extra),
+      ...(state ? { state } : {}),
+    });
+  const daily = Array.from({ length: 10 }, (_, i) => day(i + 1));
+  const ids = {
+    daily,
+    pending: sim.addSnapshot('us-east-1', { state: 'pending', durationMs: 3_600_000, tags: tags() }),
+    failed: day(2.5, {}, 'error'),
+    protected: day(9.5, { 'cairn:protected': 'true' }),
+    ami: day(8.5),
+    unmanaged: sim.addSnapshot('us-east-1', { startTime: now - 400 * DAY }),
+    other: sim.addSnapshot('us-east-1', {
+      startTime: now - 5 * DAY,
+      tags: { 'cairn:managed': 'true', 'cairn:series': 'web:/dev/xvda', Env: 'dev' },
+    }),
+  };
+  sim.addImage('us-east-1', { snapshotIds: [ids.ami] });
+  return ids;
+}
+
+const reasonOf = (r: TrimJson, id: string) => r.rows.find((x) => x.snapshotId === id);
+
+test('trim keeps by policy, never the newest, protected, pending or AMI-backed; removes error ones; reasons for all', async () => {
+  await withSim({}, async (sim) => {
+    const ids = seed(sim);
+    const dry = await run<TrimJson>(sim, [
+      'snapshot',
+      'trim',
+      '--keep-daily',
+      '3',
+      '--series',
+      'db:*',
+      '--dry-run',
+    ]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(sim.callsOf('DeleteSnapshot').length, 0);
+    const remove = dry.json.rows.filter((x) => x.action === 'remove').map((x) => x.snapshotId);
+    assert.deepEqual(new Set(remove), new Set([...ids.daily.slice(3), ids.failed]));
+    assert.match(
+      reasonOf(dry.json, ids.daily[0] ?? '')?.reasons.join() ?? '',
+      /newest completed snapshot of its series/,
+    );
+    assert.match(reasonOf(dry.json, ids.daily[1] ?? '')?.reasons.join() ?? '', /daily 2\/3/);
+    assert.match(reasonOf(dry.json, ids.protected)?.reasons.join() ?? '', /protected/);
+    assert.match(reasonOf(dry.json, ids.ami)?.reasons.join() ?? '', /used by ami-/);
+    assert.match(reasonOf(dry.json, ids.pending)?.reasons.join() ?? '', /still pending/);
+    assert.match(reasonOf(dry.json, ids.failed)?.reasons.join() ?? '', /ended in error/);
+    assert.equal(reasonOf(dry.json, ids.unmanaged), undefined, 'only snapshots cairn manages');
+    assert.equal(reasonOf(dry.json, ids.other), undefined, '--series filters');
+
+    const r = await run<TrimJson>(sim, ['snapshot', 'trim', '--keep-daily', '3', '--series', 'db:*']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.deleted, 8);
+    const left = new Set(snapshotsOf(sim, 'us-east-1').map((s) => s.id));
+    for (const id of [
+      ...ids.daily.slice(0, 3),
+      ids.pending,
+      ids.protected,
+      ids.ami,
+      ids.unmanaged,
+      ids.other,
+    ])
+      assert.ok(left.has(id), id);
+    for (const id of [...ids.daily.slice(3), ids.failed]) assert.ok(!left.has(id), id);
+  });
+});
+
+test('--max-deletions deletes the oldest first and defers the rest; --tags selects', async () => {
+  await withSim({}, async (sim) => {
+    const ids = seed(sim);
+    const r = await run<TrimJson>(sim, [
+      'snapshot',
+      'trim',
+      '--keep-last',
+      '1',
+      '--tags',
+      'Env=dev',
+      '--max-deletions',
+      '0',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      r.json.rows.map((x) => x.snapshotId),
+      [ids.other],
+    );
+    const m = await run<TrimJson>(sim, ['snapshot', 'trim', '--keep-last', '1', '--max-deletions', '2']);
+    assert.equal(m.code, 0, m.stderr);
+    assert.equal(m.json.deleted, 2);
+    const deleted = m.json.rows.filter((x) => x.action === 'deleted').map((x) => x.snapshotId);
+    assert.deepEqual(new Set(deleted), new Set([ids.daily[9], ids.daily[8]]), 'the two oldest that may go');
+    assert.ok(m.json.rows.some((x) => x.reasons.some((y) => y.startsWith('deferred by --max-deletions 2'))));
+  });
+});
+
+test('a snapshot an AMI starts using after planning is reported and kept, not fatal', async () => {
+  await withSim({}, async (sim) => {
+    const ids = seed(sim);
+    sim.setOptions({ denyActions: ['DescribeImages'] });
+    const denied = await run<TrimJson>(sim, ['snapshot', 'trim', '--keep-daily', '3']);
+    assert.equal(denied.code, 5, 'without DescribeImages nothing is deleted');
+    assert.equal(sim.callsOf('DeleteSnapshot').length, 0);
+    sim.setOptions({ denyActions: [] });
+    sim.injectFault({
+      action: 'DeleteSnapshot',
+      code: 'InvalidSnapshot.InUse',
+      message: `The snapshot ${ids.daily[9] ?? ''} is currently in use by ami-0123456789abcdef0`,
+    });
+    const r = await run<TrimJson>(sim, [
+      'snapshot',
+      'trim',
+      '--keep-daily',
+      '3',
+      '--series',
+      'db:/dev/xvda',
+      '--max-deletions',
+      '1',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const row = reasonOf(r.json, ids.daily[9] ?? '');
+    assert.equal(row?.action, 'keep');
+    assert.match(row?.reasons.join() ?? '', /in use/);
+  });
+});
+
+test('list shows each series with its newest snapshot, count and freshness', async () => {
+  await withSim({}, async (sim) => {
+    seed(sim);
+    const r = await run<{
+      series: {
+        series: string;
+        count: number;
+        completed: number;
+        pending: number;
+        error: number;
+        stale: boolean;
+      }[];
+    }>(sim, ['snapshot', 'list', '--stale-after', '2d']);
+    assert.equal(r.code, 0, r.stderr);
+    const db = r.json.series.find((s) => s.series === 'db:/dev/xvda');
+    assert.deepEqual([db?.count, db?.completed, db?.pending, db?.error, db?.stale], [14, 12, 1, 1, false]);
+    assert.equal(r.json.series.find((s) => s.series === 'web:/dev/xvda')?.stale, true);
+    const text = await run(sim, ['snapshot', 'list', '--unmanaged']);
+    assert.equal((text.json.series as unknown[]).length, 3);
+  });
+});
