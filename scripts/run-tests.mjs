@@ -75,9 +75,13 @@ const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
 let pass = 0;
 let fail = 0;
 const code = await new Promise((resolve) => {
-  const t = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const t = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   createInterface({ input: t.stdout }).on('line', (line) => {
     writeSync(1, `${line}\n`);
     const m = /^(?:#|\u2139) (pass|fail) (\d+)$/.exec(line);

@@ -17,9 +17,14 @@ test('several hosts ship to one target without clobbering each other', async () 
   await writeFile(join(dir, 'own.db'), 'host b');
   const b = await cairn(['ship', 'backup', dir, '--to', repo, '--host', 'db-b', '--json']);
   assert.equal(b.code, 0, b.stderr);
-  assert.equal((JSON.parse(b.stdout) as { stats: { filesStoredAlready: number } }).stats.filesStoredAlready, 1);
+  assert.equal(
+    (JSON.parse(b.stdout) as { stats: { filesStoredAlready: number } }).stats.filesStoredAlready,
+    1,
+  );
 
-  const list = JSON.parse((await cairn(['ship', 'list', '--from', repo, '--json'])).stdout) as { host: string }[];
+  const list = JSON.parse((await cairn(['ship', 'list', '--from', repo, '--json'])).stdout) as {
+    host: string;
+  }[];
   assert.deepEqual(list.map((p) => p.host).sort(), ['db-a', 'db-b']);
 
   const ambiguous = await cairn(['ship', 'restore', join(base, 'x'), '--from', repo]);
@@ -28,12 +33,25 @@ test('several hosts ship to one target without clobbering each other', async () 
 
   for (const host of ['db-a', 'db-b']) {
     const dest = join(base, `restore-${host}`);
-    assert.equal((await cairn(['ship', 'restore', dest, '--from', repo, '--host', host, '--path', dir])).code, 0);
+    assert.equal(
+      (await cairn(['ship', 'restore', dest, '--from', repo, '--host', host, '--path', dir])).code,
+      0,
+    );
     assert.equal(await readFile(join(dest, 'own.db'), 'utf8'), host === 'db-a' ? 'host a' : 'host b');
     assert.equal(await readFile(join(dest, 'shared.db'), 'utf8'), 'same on both');
   }
   // Pruning one host never removes what the other refers to.
-  const pruned = await cairn(['ship', 'prune', '--from', repo, '--host', 'db-a', '--keep-last', '1', '--json']);
+  const pruned = await cairn([
+    'ship',
+    'prune',
+    '--from',
+    repo,
+    '--host',
+    'db-a',
+    '--keep-last',
+    '1',
+    '--json',
+  ]);
   assert.equal(pruned.code, 0, pruned.stderr);
   assert.equal((await cairn(['ship', 'verify', '--from', repo, '--read-data'])).code, 0);
 });

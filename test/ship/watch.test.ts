@@ -149,7 +149,10 @@ test('watch on a missing path fails with one line and exit 4', async () => {
 
 test('quiet mode ships a file only once it has stopped changing for the quiet period', async () => {
   const { src, repo, locks } = await setup();
-  const d = watch([src, '--to', repo, '--host', 'h', '--finished', 'quiet', '--quiet-period', '600ms'], locks);
+  const d = watch(
+    [src, '--to', repo, '--host', 'h', '--finished', 'quiet', '--quiet-period', '600ms'],
+    locks,
+  );
   const done = finished(d);
   await ready(d);
   const { appendFile } = await import('node:fs/promises');
