@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'dist-lambda/', 'node_modules/', 'coverage/', 'bin/', 'scripts/', 'deploy/', 'eslint.config.js'],
+    ignores: [
+      'dist/',
+      'dist-lambda/',
+      'node_modules/',
+      'coverage/',
+      'bin/',
+      'scripts/',
+      'deploy/',
+      'eslint.config.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
