@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { ByteRate } from '../core/rate.js';
+import { MemoryBudget } from '../core/budget.js';
 import { retry } from '../core/retry.js';
 import { isTransient } from '../storage/s3-errors.js';
 import { silentReporter } from '../core/reporter.js';
@@ -85,6 +86,7 @@ export async function openShipSession(
         filter,
         smallFileBytes: SHIP_DEFAULTS.smallFileBytes,
         rate: o.maxRate ? new ByteRate(o.maxRate) : undefined,
+        budget: new MemoryBudget(SHIP_DEFAULTS.memoryBudgetBytes),
         attempts,
         signal: o.signal,
       },

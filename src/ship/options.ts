@@ -11,6 +11,8 @@ export const SHIP_DEFAULTS = {
   quietPeriodMs: 30_000,
   concurrency: 8,
   smallFileBytes: 8 * 1024 * 1024,
+  /** File data held in memory at once by all uploads together (whole small files, multipart parts). */
+  memoryBudgetBytes: 48 * 1024 * 1024,
   /** The daemon flushes manifests this long after a directory changed. */
   flushDelayMs: 200,
   /** `ship backup` writes manifests at least this often, so a killed run loses little. */

@@ -12,6 +12,7 @@ import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { sha256File } from './hash.js';
+import { utimesSeconds } from '../core/mtime.js';
 import { objectKey } from './layout.js';
 import type { ManifestEntry } from './manifest.js';
 import { selectManifests } from './select.js';
@@ -174,7 +175,7 @@ async function restoreFile(
       );
     }
     await chmod(tmp, f.entry.mode & 0o7777);
-    const mtime = new Date(f.entry.mtimeMs);
+    const mtime = utimesSeconds(f.entry.mtimeMs);
     await utimes(tmp, mtime, mtime);
     await rename(tmp, target);
     return 'restored';

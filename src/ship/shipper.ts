@@ -6,6 +6,7 @@ import { errnoCode, fromFsError, isCairnError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import { retry } from '../core/retry.js';
 import type { ByteRate } from '../core/rate.js';
+import type { MemoryBudget } from '../core/budget.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isTransient } from '../storage/s3-errors.js';
 import { isUnder, listManifests, newestPerSeries, readManifest } from './catalog.js';
@@ -26,6 +27,8 @@ export interface ShipperOptions {
   /** Files read into memory whole (hashed and uploaded from one read) up to this size. */
   smallFileBytes: number;
   rate?: ByteRate | undefined;
+  /** Bytes of file data held in memory at once, across all files in flight. */
+  budget: MemoryBudget;
   /** Retry attempts for transient storage errors (Infinity in the daemon). */
   attempts: number;
   signal?: AbortSignal | undefined;
@@ -172,11 +175,29 @@ export class Shipper {
 
   private async store(path: string, st: Stats): Promise<ShipOutcome> {
     const linked = this.byInode.get(`${st.dev}:${st.ino}`);
+    const known =
+      linked && linked.size === st.size && linked.mtimeMs === st.mtimeMs ? linked.sha256 : undefined;
+    // A small file is held in memory from its read to its upload: that counts against the budget.
+    const small = known === undefined && st.size <= this.o.smallFileBytes;
+    const release = small ? await this.o.budget.take(st.size) : () => undefined;
+    try {
+      return await this.storeContent(path, st, known, small);
+    } finally {
+      release();
+    }
+  }
+
+  private async storeContent(
+    path: string,
+    st: Stats,
+    known: string | undefined,
+    small: boolean,
+  ): Promise<ShipOutcome> {
     let sha256: string;
     let body: Buffer | undefined;
-    if (linked && linked.size === st.size && linked.mtimeMs === st.mtimeMs) {
-      sha256 = linked.sha256; // a hard link of a file already shipped: no need to read it
-    } else if (st.size <= this.o.smallFileBytes) {
+    if (known) {
+      sha256 = known; // a hard link of a file already shipped: no need to read it
+    } else if (small) {
       try {
         ({ body, sha256 } = await readAndHash(path));
       } catch (err) {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ObjectWriter, WriterOptions } from './object-writer.js';
+import type { MemoryBudget } from '../core/budget.js';
 
 export interface ObjectInfo {
   key: string;
@@ -23,6 +24,8 @@ export interface PutFileOptions {
   sha256: string;
   gate?: ByteGate;
   signal?: AbortSignal;
+  /** Caps the bytes held in memory by all uploads of a run together. */
+  budget?: MemoryBudget | undefined;
 }
 
 export interface PutFileResult {

@@ -142,14 +142,22 @@ export async function uploadFileResumable(
       if (failure) break;
       const start = (n - 1) * partSize;
       const len = Math.min(partSize, o.size - start);
+      const release = (await o.budget?.take(len)) ?? (() => undefined);
       const body = Buffer.allocUnsafe(len);
-      const { bytesRead } = await fh.read(body, 0, len, start);
-      if (bytesRead !== len) throw new CairnError('INTEGRITY', `${path} shrank while it was being stored`);
+      const { bytesRead } = await fh.read(body, 0, len, start).catch((err: unknown) => {
+        release();
+        throw err;
+      });
+      if (bytesRead !== len) {
+        release();
+        throw new CairnError('INTEGRITY', `${path} shrank while it was being stored`);
+      }
       hash.update(body);
       const prev = stored.get(n);
       if (prev && prev.size === len && createHash('md5').update(body).digest('hex') === prev.etag) {
         etags[n - 1] = `"${prev.etag}"`;
         resumedBytes += len;
+        release();
         await o.gate?.(0, o.signal);
         continue;
       }
@@ -158,7 +166,10 @@ export async function uploadFileResumable(
         .catch((err: unknown) => {
           failure ??= err;
         })
-        .finally(() => active.delete(p));
+        .finally(() => {
+          active.delete(p);
+          release();
+        });
       active.add(p);
     }
     await Promise.all(active);

@@ -93,6 +93,15 @@ export class S3Store implements ObjectStore {
         throw this.fail(err, `uploading ${path}`);
       }
     }
+    const release = (await options.budget?.take(options.size)) ?? (() => undefined);
+    try {
+      return await this.putSmallFile(key, path, options);
+    } finally {
+      release();
+    }
+  }
+
+  private async putSmallFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult> {
     const body = await readFile(path).catch((err: unknown) => {
       throw fromFsError(err, path, 'reading file');
     });

@@ -50,8 +50,12 @@ export class S3Writer implements ObjectWriter {
     this.current = this.newPart(1);
   }
 
+  /** Buffers of parts already sent, reused: memory stays at (parts in flight + 1) × part size. */
+  private readonly spare: Buffer[] = [];
+
   private newPart(n: number): Part {
-    return { n, buf: Buffer.allocUnsafe(this.t.partSizeBytes), length: 0, open: new Set() };
+    const buf = this.spare.pop() ?? Buffer.allocUnsafe(this.t.partSizeBytes);
+    return { n, buf, length: 0, open: new Set() };
   }
 
   get size(): number {
@@ -152,7 +156,11 @@ export class S3Writer implements ObjectWriter {
       .catch((err: unknown) => {
         this.failure ??= err;
       })
-      .finally(() => this.inflight.delete(job));
+      .finally(() => {
+        this.inflight.delete(job);
+        if (p.buf.length === this.t.partSizeBytes && this.spare.length < this.t.concurrency)
+          this.spare.push(p.buf);
+      });
     this.inflight.add(job);
   }
 

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryBudget } from './budget.js';
+
+test('MemoryBudget holds requests until they fit, in order, and lets an oversized one run alone', async () => {
+  const b = new MemoryBudget(10);
+  const r1 = await b.take(6);
+  const order: string[] = [];
+  const p2 = b.take(6).then((r) => (order.push('second'), r));
+  const p3 = b.take(1).then((r) => (order.push('third'), r));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, [], 'the 6 waits, and the 1 queues behind it');
+  assert.equal(b.inUse, 6);
+  r1();
+  const r2 = await p2;
+  const r3 = await p3;
+  assert.deepEqual(order, ['second', 'third']);
+  assert.equal(b.inUse, 7);
+  r2();
+  r3();
+  r3();
+  assert.equal(b.inUse, 0, 'release is idempotent');
+  const big = await b.take(50);
+  assert.equal(b.inUse, 50);
+  const small = b.take(1);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(b.inUse, 50);
+  big();
+  (await small)();
+  assert.equal(b.inUse, 0);
+});
