@@ -23,6 +23,21 @@ export interface Command {
   cwd?: string;
 }
 
+/** Process groups of the commands running now, ended with the benchmark if it is interrupted. */
+const running = new Set<number>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const pgid of running) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(130);
+  });
+}
+
 function tail(file: string, lines = 15): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -31,8 +46,12 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-/** Runs `c` to completion with its stdout and stderr in `logFile`; throws with the log's tail if it fails. */
-export async function timed(c: Command, logFile: string): Promise<Measured> {
+/**
+ * Runs `c` to completion with its stdout and stderr in `logFile`; throws with the
+ * log's tail if it fails, or kills it after `timeoutMs` (a full S3 server
+ * blocks writes instead of failing them).
+ */
+export async function timed(c: Command, logFile: string, timeoutMs = 20 * 60_000): Promise<Measured> {
   if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} not found: apt-get install time (GNU time)`);
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-time-'));
   const out = join(dir, 'time');
@@ -42,11 +61,26 @@ export async function timed(c: Command, logFile: string): Promise<Measured> {
       env: c.env ?? process.env,
       cwd: c.cwd,
       stdio: ['ignore', fd, fd],
+      detached: true, // its own process group, so a timeout ends every process of the command
     });
+    running.add(child.pid!);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, timeoutMs);
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (n) => resolve(n));
+    }).finally(() => {
+      clearTimeout(timer);
+      running.delete(child.pid!);
     });
+    if (timedOut) {
+      throw new Error(
+        `${c.cmd} ${c.args.join(' ')} did not finish in ${timeoutMs / 60_000} min (is the S3 server full?):\n${tail(logFile)}`,
+      );
+    }
     if (code !== 0) {
       throw new Error(`${c.cmd} ${c.args.join(' ')} exited with ${code}:\n${tail(logFile)}`);
     }

@@ -43,7 +43,10 @@ export async function openBenchS3(): Promise<BenchS3> {
   } else {
     say('starting a Ceph RADOS Gateway (test/support/rgw.ts)...');
     const base = mkdtempSync(join(tmpdir(), 'cairn-bench-rgw-'));
-    const server = await startRgw({ dir: base, log: (l) => say(`  rgw: ${l}`) });
+    const server = await startRgw({ dir: base, log: (l) => say(`  rgw: ${l}`) }).catch((err: unknown) => {
+      rmSync(base, { recursive: true, force: true });
+      throw err;
+    });
     process.env[S3_TEST_ENV.endpoint] = server.endpoint;
     process.env[S3_TEST_ENV.region] = server.region;
     process.env[S3_TEST_ENV.accessKeyId] = server.accessKeyId;

@@ -33,6 +33,24 @@ export class MemoryBudget {
     }
   }
 
+  /** Buffers of one size given back after use, so steady streams of parts reuse memory instead of churning it. */
+  private readonly spare = new Map<number, Buffer[]>();
+
+  /** A buffer of `n` bytes counted against the budget; `release` returns both. */
+  async buffer(n: number): Promise<{ buf: Buffer; release: () => void }> {
+    const give = await this.take(n);
+    const buf = this.spare.get(n)?.pop() ?? Buffer.allocUnsafe(n);
+    return {
+      buf,
+      release: () => {
+        const list = this.spare.get(n) ?? [];
+        if ((list.length + 1) * n <= this.bytes) list.push(buf);
+        this.spare.set(n, list);
+        give();
+      },
+    };
+  }
+
   get inUse(): number {
     return this.used;
   }

@@ -276,6 +276,7 @@ export class Shipper {
           size: st.size,
           sha256,
           signal: this.o.signal,
+          budget: this.o.budget,
           gate: async (n, signal) => {
             await this.o.rate?.take(n, signal);
             this.stats.bytesUploaded += n;

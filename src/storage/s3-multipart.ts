@@ -142,8 +142,11 @@ export async function uploadFileResumable(
       if (failure) break;
       const start = (n - 1) * partSize;
       const len = Math.min(partSize, o.size - start);
-      const release = (await o.budget?.take(len)) ?? (() => undefined);
-      const body = Buffer.allocUnsafe(len);
+      const held = o.budget
+        ? await o.budget.buffer(len)
+        : { buf: Buffer.allocUnsafe(len), release: () => undefined };
+      const { release } = held;
+      const body = held.buf;
       const { bytesRead } = await fh.read(body, 0, len, start).catch((err: unknown) => {
         release();
         throw err;
