@@ -1,6 +1,7 @@
 // Tables printed as Markdown, so they can go into bench/RESULTS.md as they are.
 
 export function markdownTable(header: string[], rows: string[][]): string {
+  rows = rows.map((r) => r.map((c) => c.replace(/\|/g, '\\|')));
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(3, ...all.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) =>
