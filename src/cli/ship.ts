@@ -9,7 +9,8 @@ import { finishedModes } from '../config/schema.js';
 import type { FinishedMode } from '../config/schema.js';
 import { parseDuration } from '../core/duration.js';
 import { addStorageOptions, openTargetWith } from './context.js';
-import type { StorageFlags } from './context.js';
+import type { CliContext, StorageFlags } from './context.js';
+import type { ShipOptions } from '../ship/backup.js';
 import type { Runner } from './main.js';
 import { registerShipRestore } from './ship-restore.js';
 
@@ -74,22 +75,10 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
     .action(async (paths: string[], _o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<ShipFlags>();
-        const cfg = ctx.config.ship ?? {};
-        const store = openTargetWith(ctx, f.to ?? cfg.to, f);
+        const common = shipOptionsFrom(ctx, f, paths);
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const r = await shipBackup({
-          store,
-          paths,
-          host: f.host ?? cfg.host,
-          recursive: f.recursive ?? cfg.recursive,
-          include: f.include ?? cfg.include,
-          exclude: f.exclude ?? cfg.exclude,
-          concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
-          maxRate: f.maxRate ? parseRate(f.maxRate) : cfg.maxRate ? parseRate(cfg.maxRate) : undefined,
-          reporter: ctx.out,
-          signal: ctx.signal,
-          dryRun: f.dryRun,
-        });
+        const store = common.store;
+        const r = await shipBackup({ ...common, dryRun: f.dryRun });
         if (ctx.signal.aborted)
           throw new CairnError('INTERRUPTED', 'interrupted; shipped files are kept, run again to finish');
         if (r.toShip) {
@@ -140,25 +129,17 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<ShipFlags & { finished?: string; quietPeriod?: string; metrics?: string }>();
         const cfg = ctx.config.ship ?? {};
-        const store = openTargetWith(ctx, f.to ?? cfg.to, f);
+        const common = shipOptionsFrom(ctx, f, paths);
+        const store = common.store;
         const finished = f.finished ? parseFinished(f.finished) : cfg.finished;
         const quietPeriod = f.quietPeriod ?? cfg.quietPeriod;
         const metrics = f.metrics ?? cfg.metrics;
         const listen = metrics ? parseListen(metrics) : undefined;
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
         const daemon = await shipWatch({
-          store,
-          paths,
-          host: f.host ?? cfg.host,
-          recursive: f.recursive ?? cfg.recursive,
-          include: f.include ?? cfg.include,
-          exclude: f.exclude ?? cfg.exclude,
-          concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
-          maxRate: f.maxRate ? parseRate(f.maxRate) : cfg.maxRate ? parseRate(cfg.maxRate) : undefined,
+          ...common,
           finished,
           quietPeriodMs: quietPeriod ? parseDuration(quietPeriod, '--quiet-period') : undefined,
-          reporter: ctx.out,
-          signal: ctx.signal,
         });
         const server = listen ? await serveMetrics(daemon, listen) : undefined;
         ctx.out.event({
@@ -179,6 +160,24 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
         );
       });
     });
+}
+
+/** The options `ship backup` and `ship watch` share, from flags over the config file. */
+function shipOptionsFrom(ctx: CliContext, f: ShipFlags, paths: string[]): ShipOptions {
+  const cfg = ctx.config.ship ?? {};
+  const maxRate = f.maxRate ?? cfg.maxRate;
+  return {
+    store: openTargetWith(ctx, f.to ?? cfg.to, f),
+    paths,
+    host: f.host ?? cfg.host,
+    recursive: f.recursive ?? cfg.recursive,
+    include: f.include ?? cfg.include,
+    exclude: f.exclude ?? cfg.exclude,
+    concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
+    maxRate: maxRate ? parseRate(maxRate) : undefined,
+    reporter: ctx.out,
+    signal: ctx.signal,
+  };
 }
 
 function parseFinished(text: string): FinishedMode[] {
