@@ -23,7 +23,7 @@ export class CliOutput implements Reporter {
     this.tty = process.stderr.isTTY === true;
     if (!this.tty) {
       this.log = pino(
-        { level: o.verbose ? 'debug' : 'info', base: undefined },
+        { level: o.quiet ? 'error' : o.verbose ? 'debug' : 'info', base: undefined },
         pino.destination({ fd: 2, sync: true }),
       );
     }
