@@ -267,7 +267,7 @@ export class Shipper {
     if (body) {
       await this.o.rate?.take(body.length, this.o.signal);
       await this.withRetry(`storing ${path}`, () =>
-        this.deps.store.put(key, body, { signal: this.o.signal }),
+        this.deps.store.put(key, body, { signal: this.o.signal, durable: false }),
       );
       this.stats.bytesUploaded += body.length;
     } else {

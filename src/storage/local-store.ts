@@ -67,7 +67,7 @@ export class LocalStore implements ObjectStore {
       const fh = await open(tmp, 'wx', 0o644);
       try {
         await fh.writeFile(body);
-        await fh.sync();
+        if (options.durable !== false) await fh.sync();
       } finally {
         await fh.close();
       }

@@ -12,6 +12,11 @@ export interface PutOptions {
   contentType?: string;
   /** Fail with CONFLICT instead of replacing an existing object. */
   ifNoneMatch?: boolean;
+  /**
+   * false: the caller makes the write durable later with `sync()` (one flush for
+   * many objects) before anything refers to it. Default true.
+   */
+  durable?: boolean;
   signal?: AbortSignal;
 }
 
