@@ -7,7 +7,7 @@ import type { Reporter } from '../core/reporter.js';
 import { retry } from '../core/retry.js';
 import type { ByteRate } from '../core/rate.js';
 import type { MemoryBudget } from '../core/budget.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore, StagedFile } from '../storage/object-store.js';
 import { isTransient } from '../storage/s3-errors.js';
 import { isUnder, listManifests, newestPerSeries, readManifest } from './catalog.js';
 import { manifestKey, objectKey, OBJECTS_PREFIX, shaFromObjectKey } from './layout.js';
@@ -195,6 +195,8 @@ export class Shipper {
   ): Promise<ShipOutcome> {
     let sha256: string;
     let body: Buffer | undefined;
+    let staged: StagedFile | undefined;
+    const { store } = this.deps;
     if (known) {
       sha256 = known; // a hard link of a file already shipped: no need to read it
     } else if (small) {
@@ -203,13 +205,42 @@ export class Shipper {
       } catch (err) {
         throw fromFsError(err, path, 'reading file');
       }
+    } else if (store.stageFile) {
+      // Copied and hashed in one read; named afterwards (a local target).
+      staged = await store.stageFile(path, {
+        signal: this.o.signal,
+        budget: this.o.budget,
+        gate: (n, signal) => this.o.rate?.take(n, signal) ?? Promise.resolve(),
+      });
+      sha256 = staged.sha256;
     } else {
       sha256 = await sha256File(path, this.o.signal).catch((err: unknown) => {
         throw fromFsError(err, path, 'reading file');
       });
     }
+    try {
+      return await this.record(path, st, sha256, body, staged);
+    } finally {
+      await staged?.discard();
+    }
+  }
+
+  private async record(
+    path: string,
+    st: Stats,
+    sha256: string,
+    body: Buffer | undefined,
+    staged: StagedFile | undefined,
+  ): Promise<ShipOutcome> {
     const after = await lstat(path).catch(() => undefined);
-    if (!after || after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ino !== st.ino) {
+    const size = staged?.bytes ?? body?.length ?? st.size;
+    if (
+      !after ||
+      after.size !== st.size ||
+      after.mtimeMs !== st.mtimeMs ||
+      after.ino !== st.ino ||
+      size !== st.size
+    ) {
       this.deps.reporter.event({
         level: 'debug',
         type: 'ship.changed',
@@ -223,7 +254,7 @@ export class Shipper {
     for (let prior = this.inflight.get(sha256); prior; prior = this.inflight.get(sha256)) await prior;
     const job = (async (): Promise<boolean> => {
       if (await this.reusable(sha256)) return false;
-      await this.upload(path, st, sha256, body);
+      await this.upload(path, st, sha256, body, staged);
       return true;
     })();
     const marker = job.then(
@@ -261,10 +292,19 @@ export class Shipper {
     return needsUpload ? 'uploaded' : 'stored-already';
   }
 
-  private async upload(path: string, st: Stats, sha256: string, body: Buffer | undefined): Promise<void> {
+  private async upload(
+    path: string,
+    st: Stats,
+    sha256: string,
+    body: Buffer | undefined,
+    staged: StagedFile | undefined,
+  ): Promise<void> {
     const key = objectKey(sha256);
     const started = this.deps.clock.now();
-    if (body) {
+    if (staged) {
+      await staged.publish(key);
+      this.stats.bytesUploaded += staged.bytes;
+    } else if (body) {
       await this.o.rate?.take(body.length, this.o.signal);
       await this.withRetry(`storing ${path}`, () =>
         this.deps.store.put(key, body, { signal: this.o.signal, durable: false }),

@@ -11,7 +11,16 @@ import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
 import { checkKey } from './keys.js';
 import { LocalWriter } from './local-writer.js';
 import type { ObjectWriter } from './object-writer.js';
-import type { ObjectInfo, ObjectStore, PutFileOptions, PutFileResult, PutOptions } from './object-store.js';
+import { copyHashing } from './copy-hashing.js';
+import type {
+  ObjectInfo,
+  ObjectStore,
+  PutFileOptions,
+  PutFileResult,
+  PutOptions,
+  StagedFile,
+  StageOptions,
+} from './object-store.js';
 
 const TMP = '.cairn-tmp';
 
@@ -110,6 +119,31 @@ export class LocalStore implements ObjectStore {
       await rm(tmp, { force: true });
       throw fromFsError(err, path, 'storing file');
     }
+  }
+
+  async stageFile(path: string, options: StageOptions = {}): Promise<StagedFile> {
+    const tmp = await this.tempPath();
+    let copied: { sha256: string; bytes: number };
+    try {
+      copied = await copyHashing(path, tmp, options);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw fromFsError(err, path, 'storing file');
+    }
+    let done = false;
+    return {
+      ...copied,
+      publish: async (key) => {
+        await this.publish(tmp, key, false).catch((err: unknown) => {
+          throw fromFsError(err, join(this.root, key), 'writing object');
+        });
+        done = true;
+      },
+      discard: async () => {
+        if (!done) await rm(tmp, { force: true });
+        done = true;
+      },
+    };
   }
 
   async get(key: string, options: { range?: { start: number; end: number } } = {}): Promise<Readable> {

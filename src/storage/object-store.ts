@@ -40,6 +40,23 @@ export interface PutFileResult {
   resumedBytes: number;
 }
 
+/** A local file copied into the store and hashed, not yet visible under any key. */
+export interface StagedFile {
+  /** SHA-256 of the bytes copied. */
+  readonly sha256: string;
+  readonly bytes: number;
+  /** Makes the copy visible as `key` (replacing an object of that key). */
+  publish(key: string): Promise<void>;
+  /** Removes the copy if it was not published; safe to call twice. */
+  discard(): Promise<void>;
+}
+
+export interface StageOptions {
+  gate?: ByteGate | undefined;
+  signal?: AbortSignal | undefined;
+  budget?: MemoryBudget | undefined;
+}
+
 /**
  * Object storage as cairn needs it. Keys are '/'-separated, relative to the
  * target's root or prefix. Writes are atomic: an object is visible complete
@@ -50,6 +67,12 @@ export interface ObjectStore {
   put(key: string, body: Buffer, options?: PutOptions): Promise<void>;
   /** Stream a local file into `key`, verifying its SHA-256; resumes interrupted uploads where the backend can. */
   putFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult>;
+  /**
+   * Copies a file into the store and hashes the copy, so content can be named
+   * after one read. Only where publishing a copy under another name is free
+   * (a local directory); elsewhere callers hash first and use putFile.
+   */
+  stageFile?(path: string, options?: StageOptions): Promise<StagedFile>;
   /** A streaming write of `key` (multipart for S3); the object appears only on complete(). */
   createWriter(key: string, options?: WriterOptions): Promise<ObjectWriter>;
   /** `range` is inclusive start and exclusive end, in bytes. */
