@@ -11,7 +11,7 @@ import { CairnError, fromFsError, isCairnError } from '../core/errors.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { sha256File } from './hash.js';
+import { hashPool } from '../core/hash-pool.js';
 import { utimesSeconds } from '../core/mtime.js';
 import { objectKey } from './layout.js';
 import type { ManifestEntry } from './manifest.js';
@@ -143,7 +143,11 @@ async function restoreFile(
   }
   const target = join(realDir, f.dest.slice(dir.length + 1));
   const existing = await lstat(target).catch(() => undefined);
-  if (existing?.isFile() && existing.size === f.entry.size && (await sha256File(target)) === f.entry.sha256) {
+  if (
+    existing?.isFile() &&
+    existing.size === f.entry.size &&
+    (await hashPool().hashFile(target)).sha256 === f.entry.sha256
+  ) {
     return 'identical';
   }
   if (existing && !existing.isFile()) {

@@ -7,13 +7,13 @@ import type { Reporter } from '../core/reporter.js';
 import { retry } from '../core/retry.js';
 import type { ByteRate } from '../core/rate.js';
 import type { MemoryBudget } from '../core/budget.js';
-import type { ObjectStore, StagedFile } from '../storage/object-store.js';
+import type { ObjectStore, PreparedFile } from '../storage/object-store.js';
 import { isTransient } from '../storage/s3-errors.js';
 import { isUnder, listManifests, newestPerSeries, readManifest } from './catalog.js';
 import { manifestKey, objectKey, OBJECTS_PREFIX, shaFromObjectKey } from './layout.js';
 import { encodeManifest } from './manifest.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
-import { readAndHash, sha256File } from './hash.js';
+import { readAndHash } from './hash.js';
 import { References } from './references.js';
 import type { PathFilter } from '../core/path-filter.js';
 import { ShipStats } from './stats.js';
@@ -195,8 +195,8 @@ export class Shipper {
   ): Promise<ShipOutcome> {
     let sha256: string;
     let body: Buffer | undefined;
-    let staged: StagedFile | undefined;
-    const { store } = this.deps;
+    let prepared: PreparedFile | undefined;
+    const rate = this.o.rate;
     if (known) {
       sha256 = known; // a hard link of a file already shipped: no need to read it
     } else if (small) {
@@ -205,23 +205,18 @@ export class Shipper {
       } catch (err) {
         throw fromFsError(err, path, 'reading file');
       }
-    } else if (store.stageFile) {
-      // Copied and hashed in one read; named afterwards (a local target).
-      staged = await store.stageFile(path, {
+    } else {
+      prepared = await this.deps.store.prepareFile(path, {
         signal: this.o.signal,
         budget: this.o.budget,
-        gate: (n, signal) => this.o.rate?.take(n, signal) ?? Promise.resolve(),
+        gate: rate ? (n, signal) => rate.take(n, signal) : undefined,
       });
-      sha256 = staged.sha256;
-    } else {
-      sha256 = await sha256File(path, this.o.signal).catch((err: unknown) => {
-        throw fromFsError(err, path, 'reading file');
-      });
+      sha256 = prepared.sha256;
     }
     try {
-      return await this.record(path, st, sha256, body, staged);
+      return await this.record(path, st, sha256, body, prepared);
     } finally {
-      await staged?.discard();
+      await prepared?.discard();
     }
   }
 
@@ -230,10 +225,10 @@ export class Shipper {
     st: Stats,
     sha256: string,
     body: Buffer | undefined,
-    staged: StagedFile | undefined,
+    prepared: PreparedFile | undefined,
   ): Promise<ShipOutcome> {
     const after = await lstat(path).catch(() => undefined);
-    const size = staged?.bytes ?? body?.length ?? st.size;
+    const size = prepared?.bytes ?? body?.length ?? st.size;
     if (
       !after ||
       after.size !== st.size ||
@@ -254,7 +249,7 @@ export class Shipper {
     for (let prior = this.inflight.get(sha256); prior; prior = this.inflight.get(sha256)) await prior;
     const job = (async (): Promise<boolean> => {
       if (await this.reusable(sha256)) return false;
-      await this.upload(path, st, sha256, body, staged);
+      await this.upload(path, sha256, body, prepared);
       return true;
     })();
     const marker = job.then(
@@ -294,36 +289,29 @@ export class Shipper {
 
   private async upload(
     path: string,
-    st: Stats,
     sha256: string,
     body: Buffer | undefined,
-    staged: StagedFile | undefined,
+    prepared: PreparedFile | undefined,
   ): Promise<void> {
     const key = objectKey(sha256);
     const started = this.deps.clock.now();
-    if (staged) {
-      await staged.publish(key);
-      this.stats.bytesUploaded += staged.bytes;
-    } else if (body) {
-      await this.o.rate?.take(body.length, this.o.signal);
-      await this.withRetry(`storing ${path}`, () =>
-        this.deps.store.put(key, body, { signal: this.o.signal, durable: false }),
-      );
-      this.stats.bytesUploaded += body.length;
-    } else {
+    const rate = this.o.rate;
+    if (prepared) {
       const r = await this.withRetry(`storing ${path}`, () =>
-        this.deps.store.putFile(key, path, {
-          size: st.size,
-          sha256,
+        prepared.store(key, {
           signal: this.o.signal,
           budget: this.o.budget,
-          gate: async (n, signal) => {
-            await this.o.rate?.take(n, signal);
-            this.stats.bytesUploaded += n;
-          },
+          gate: rate ? (n, signal) => rate.take(n, signal) : undefined,
         }),
       );
+      this.stats.bytesUploaded += r.uploadedBytes;
       this.stats.bytesResumed += r.resumedBytes;
+    } else if (body) {
+      await rate?.take(body.length, this.o.signal);
+      await this.withRetry(`storing ${path}`, () =>
+        this.deps.store.put(key, body, { signal: this.o.signal, durable: false, sha256 }),
+      );
+      this.stats.bytesUploaded += body.length;
     }
     this.refs.noteStored(sha256, started);
     this.stats.filesUploaded += 1;

@@ -1,16 +1,9 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import type { MemoryBudget } from '../core/budget.js';
-import type { ByteGate } from './object-store.js';
+import type { TransferOptions } from './object-store.js';
 
 const CHUNK = 1024 * 1024;
-
-export interface CopyHashingOptions {
-  gate?: ByteGate | undefined;
-  signal?: AbortSignal | undefined;
-  budget?: MemoryBudget | undefined;
-}
 
 /**
  * Copies `src` to a new file `dest`, hashing the bytes as they are written:
@@ -22,7 +15,7 @@ export interface CopyHashingOptions {
 export async function copyHashing(
   src: string,
   dest: string,
-  o: CopyHashingOptions = {},
+  o: TransferOptions = {},
 ): Promise<{ sha256: string; bytes: number }> {
   const held = o.budget
     ? await o.budget.buffer(2 * CHUNK)

@@ -20,48 +20,38 @@ test('local: check on a missing root is NOT_FOUND unless asked to create it', as
   await s.check({ create: true });
 });
 
-test('local: a failed putFile leaves no temporary file behind', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'cairn-local-'));
-  const s = new LocalStore(root);
-  const p = join(root, '..', `src-${process.pid}`);
-  await writeFile(p, 'abc');
-  await assert.rejects(s.putFile('x', p, { size: 3, sha256: 'f'.repeat(64) }));
-  assert.deepEqual(await readdir(join(root, '.cairn-tmp')), []);
-});
-
-test('local: stageFile hashes the copy, publishes it under a key, and discards what is not published', async () => {
+test('local: prepareFile copies in one read, paced or not, and discarding leaves no temporary file', async () => {
   const root = await mkdtemp(join(tmpdir(), 'cairn-local-'));
   const s = new LocalStore(root);
   const src = join(await mkdtemp(join(tmpdir(), 'cairn-src-')), 'big');
   const data = randomBytes(3 * 1024 * 1024 + 123); // spans several chunks, ends in a partial one
   await writeFile(src, data);
   const paced: number[] = [];
-  const staged = await s.stageFile(src, {
+  const gated = await s.prepareFile(src, {
     gate: (n) => {
       paced.push(n);
       return Promise.resolve();
     },
   });
-  assert.equal(staged.sha256, createHash('sha256').update(data).digest('hex'));
-  assert.equal(staged.bytes, data.length);
+  assert.equal(gated.sha256, createHash('sha256').update(data).digest('hex'));
+  assert.equal(gated.bytes, data.length);
   assert.equal(
     paced.reduce((a, b) => a + b, 0),
     data.length,
   );
-  await staged.publish('objects/big');
-  await staged.discard(); // after publish: nothing to remove, the object stays
+  assert.deepEqual(await gated.store('objects/big'), { uploadedBytes: data.length, resumedBytes: 0 });
+  await gated.discard(); // after store: nothing to remove, the object stays
   assert.deepEqual(await readFile(join(root, 'objects', 'big')), data);
 
-  const other = await s.stageFile(src);
-  await other.discard();
+  const threaded = await s.prepareFile(src);
+  assert.equal(threaded.sha256, gated.sha256);
+  await threaded.discard();
+  await assert.rejects(threaded.store('objects/other'), (e: unknown) => e instanceof CairnError);
   assert.deepEqual(await readdir(join(root, '.cairn-tmp')), []);
 
   const aborted = new AbortController();
   aborted.abort();
-  await assert.rejects(s.stageFile(src, { signal: aborted.signal }));
-  await assert.rejects(
-    s.stageFile(join(root, 'missing')),
-    (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND',
-  );
+  await assert.rejects(s.prepareFile(src, { signal: aborted.signal }));
+  await assert.rejects(s.prepareFile(src, { signal: aborted.signal, gate: () => Promise.resolve() }));
   assert.deepEqual(await readdir(join(root, '.cairn-tmp')), []);
 });

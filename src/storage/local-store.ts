@@ -1,26 +1,16 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink, access, constants } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join, sep } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
 import { checkKey } from './keys.js';
 import { LocalWriter } from './local-writer.js';
 import type { ObjectWriter } from './object-writer.js';
 import { copyHashing } from './copy-hashing.js';
-import type {
-  ObjectInfo,
-  ObjectStore,
-  PutFileOptions,
-  PutFileResult,
-  PutOptions,
-  StagedFile,
-  StageOptions,
-} from './object-store.js';
+import type { ObjectInfo, ObjectStore, PreparedFile, PutOptions, TransferOptions } from './object-store.js';
+import { hashPool } from '../core/hash-pool.js';
 
 const TMP = '.cairn-tmp';
 
@@ -87,61 +77,32 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async putFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult> {
-    const tmp = await this.tempPath();
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const gate = options.gate;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        if (!gate) return done(null, chunk);
-        gate(chunk.length, options.signal).then(() => done(null, chunk), done);
-      },
-    });
-    try {
-      await pipeline(
-        createReadStream(path, { highWaterMark: 1 << 20 }),
-        meter,
-        createWriteStream(tmp, { flags: 'wx', mode: 0o644 }),
-        { signal: options.signal },
-      );
-      const digest = hash.digest('hex');
-      if (digest !== options.sha256 || bytes !== options.size) {
-        throw new CairnError('INTEGRITY', `${path} changed while it was being stored`, {
-          hint: 'it will be stored again once it is finished',
-        });
-      }
-      await this.publish(tmp, key, false);
-      return { uploadedBytes: bytes, resumedBytes: 0 };
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw fromFsError(err, path, 'storing file');
-    }
-  }
-
-  async stageFile(path: string, options: StageOptions = {}): Promise<StagedFile> {
+  async prepareFile(path: string, options: TransferOptions = {}): Promise<PreparedFile> {
     const tmp = await this.tempPath();
     let copied: { sha256: string; bytes: number };
     try {
-      copied = await copyHashing(path, tmp, options);
+      // Paced copies stay on this thread, where the gate is; others go to a hashing thread.
+      copied = options.gate
+        ? await copyHashing(path, tmp, options)
+        : await hashPool().copyFile(path, tmp, { signal: options.signal });
     } catch (err) {
       await rm(tmp, { force: true });
       throw fromFsError(err, path, 'storing file');
     }
-    let done = false;
+    let pending = true;
     return {
       ...copied,
-      publish: async (key) => {
+      store: async (key) => {
+        if (!pending) throw new CairnError('INTERNAL', `${path} was stored or discarded already`);
         await this.publish(tmp, key, false).catch((err: unknown) => {
           throw fromFsError(err, join(this.root, key), 'writing object');
         });
-        done = true;
+        pending = false;
+        return { uploadedBytes: copied.bytes, resumedBytes: 0 };
       },
       discard: async () => {
-        if (!done) await rm(tmp, { force: true });
-        done = true;
+        if (pending) await rm(tmp, { force: true });
+        pending = false;
       },
     };
   }

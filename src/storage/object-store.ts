@@ -17,21 +17,13 @@ export interface PutOptions {
    * many objects) before anything refers to it. Default true.
    */
   durable?: boolean;
+  /** SHA-256 of the body when the caller has it (saves hashing it again; S3 checks the bytes against it). */
+  sha256?: string;
   signal?: AbortSignal;
 }
 
 /** Called before bytes go out, so callers can rate-limit and count progress. */
 export type ByteGate = (bytes: number, signal?: AbortSignal) => Promise<void>;
-
-export interface PutFileOptions {
-  size: number;
-  /** Hex SHA-256 the content must have; the upload fails with INTEGRITY (and stores nothing) if it differs. */
-  sha256: string;
-  gate?: ByteGate;
-  signal?: AbortSignal;
-  /** Caps the bytes held in memory by all uploads of a run together. */
-  budget?: MemoryBudget | undefined;
-}
 
 export interface PutFileResult {
   /** Bytes sent in this call. */
@@ -40,21 +32,31 @@ export interface PutFileResult {
   resumedBytes: number;
 }
 
-/** A local file copied into the store and hashed, not yet visible under any key. */
-export interface StagedFile {
-  /** SHA-256 of the bytes copied. */
-  readonly sha256: string;
-  readonly bytes: number;
-  /** Makes the copy visible as `key` (replacing an object of that key). */
-  publish(key: string): Promise<void>;
-  /** Removes the copy if it was not published; safe to call twice. */
-  discard(): Promise<void>;
-}
-
-export interface StageOptions {
+export interface TransferOptions {
+  /** Paces the bytes moved (called before they go out). */
   gate?: ByteGate | undefined;
   signal?: AbortSignal | undefined;
+  /** Caps the bytes held in memory by all transfers of a run together. */
   budget?: MemoryBudget | undefined;
+}
+
+/**
+ * A local file read and hashed by a store, ready to be stored under a key
+ * derived from its SHA-256 (content addressing names an object only after
+ * its bytes are known).
+ */
+export interface PreparedFile {
+  /** SHA-256 of the content that `store` writes. */
+  readonly sha256: string;
+  readonly bytes: number;
+  /**
+   * Writes the content as `key`, atomically. The object stored under a key is
+   * always the content prepared: if the file changed since, this fails with
+   * INTEGRITY and stores nothing (unless the store copied it when preparing).
+   */
+  store(key: string, options?: TransferOptions): Promise<PutFileResult>;
+  /** Releases what preparing held (a local copy); safe to call twice. */
+  discard(): Promise<void>;
 }
 
 /**
@@ -65,14 +67,11 @@ export interface StageOptions {
 export interface ObjectStore {
   readonly url: string;
   put(key: string, body: Buffer, options?: PutOptions): Promise<void>;
-  /** Stream a local file into `key`, verifying its SHA-256; resumes interrupted uploads where the backend can. */
-  putFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult>;
   /**
-   * Copies a file into the store and hashes the copy, so content can be named
-   * after one read. Only where publishing a copy under another name is free
-   * (a local directory); elsewhere callers hash first and use putFile.
+   * Reads and hashes a local file for storing: a local directory copies it
+   * in the same read; S3 hashes it (and each multipart part) on worker threads.
    */
-  stageFile?(path: string, options?: StageOptions): Promise<StagedFile>;
+  prepareFile(path: string, options?: TransferOptions): Promise<PreparedFile>;
   /** A streaming write of `key` (multipart for S3); the object appears only on complete(). */
   createWriter(key: string, options?: WriterOptions): Promise<ObjectWriter>;
   /** `range` is inclusive start and exclusive end, in bytes. */

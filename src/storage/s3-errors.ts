@@ -78,6 +78,16 @@ export function mapS3Error(err: unknown, doing: string, bucket: string): CairnEr
       hint: 'check the credentials and the bucket policy (see `cairn iam-policy`)',
     });
   }
+  if (name === 'XAmzContentSHA256Mismatch' || name === 'BadDigest') {
+    return new CairnError(
+      'INTEGRITY',
+      `${doing}: the server received other bytes than were hashed (${name})`,
+      {
+        cause: err,
+        hint: 'the file changed while it was being stored, or the network corrupted it; it will be sent again',
+      },
+    );
+  }
   if (name === 'PreconditionFailed' || status === 412) {
     return new CairnError('CONFLICT', `${doing}: the object already exists`, { cause: err });
   }

@@ -10,15 +10,19 @@ import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { CairnError } from '../core/errors.js';
-import type { PutFileOptions, PutFileResult } from './object-store.js';
+import type { PutFileResult, TransferOptions } from './object-store.js';
+import { changedWhileStored } from './file-version.js';
+import { withPayloadSha256 } from './s3-payload-hash.js';
 
 /**
  * Multipart upload of a local file that resumes: an upload of the same key
  * left by an interrupted run is found (ListMultipartUploads), its stored parts
  * are checked against the file (MD5 = part ETag) and kept, and only the missing
  * parts are sent. lib-storage's Upload cannot resume, hence this file.
- * The file is read once, in order, so its SHA-256 is verified before the
- * upload is completed: a file that changed yields no object.
+ * Each part goes out with the SHA-256 computed when the file was hashed for
+ * naming, as its signed payload hash: the server refuses a part whose bytes
+ * differ, and the file's version is checked again before completing, so a
+ * file that changed yields no object.
  */
 export interface MultipartTarget {
   client: S3Client;
@@ -93,13 +97,24 @@ async function listParts(t: MultipartTarget, uploadId: string): Promise<Map<numb
   }
 }
 
+export interface MultipartFile extends TransferOptions {
+  size: number;
+  /** SHA-256 of each part, in order, as hashed for naming. */
+  partSha256: readonly string[];
+  /** Whether the file is still the version hashed. */
+  unchanged: () => Promise<boolean>;
+}
+
 export async function uploadFileResumable(
   t: MultipartTarget,
   path: string,
-  o: PutFileOptions,
+  o: MultipartFile,
 ): Promise<PutFileResult> {
   const partSize = partSizeFor(o.size, t.partSizeBytes);
   const count = Math.max(1, Math.ceil(o.size / partSize));
+  if (o.partSha256.length !== count) {
+    throw new CairnError('INTERNAL', `${count} parts to send, ${o.partSha256.length} part hashes`);
+  }
   let uploadId = await findUpload(t);
   const stored = uploadId ? await listParts(t, uploadId) : new Map<number, StoredPart>();
   if (!uploadId) {
@@ -112,7 +127,6 @@ export async function uploadFileResumable(
   }
   const id = uploadId;
   const etags: string[] = new Array<string>(count);
-  const hash = createHash('sha256');
   const active = new Set<Promise<void>>();
   let failure: unknown;
   let uploadedBytes = 0;
@@ -120,17 +134,17 @@ export async function uploadFileResumable(
 
   const send = async (n: number, body: Buffer): Promise<void> => {
     await o.gate?.(body.length, o.signal);
-    const res = await t.client.send(
-      new UploadPartCommand({
-        Bucket: t.bucket,
-        Key: t.key,
-        UploadId: id,
-        PartNumber: n,
-        Body: body,
-        ContentLength: body.length,
-      }),
-      { abortSignal: o.signal },
-    );
+    const command = new UploadPartCommand({
+      Bucket: t.bucket,
+      Key: t.key,
+      UploadId: id,
+      PartNumber: n,
+      Body: body,
+      ContentLength: body.length,
+    });
+    const res = await t.client.send(withPayloadSha256(command, o.partSha256[n - 1]!), {
+      abortSignal: o.signal,
+    });
     if (!res.ETag) throw new CairnError('INTERNAL', `no ETag for part ${n} of ${t.key}`);
     etags[n - 1] = res.ETag;
     uploadedBytes += body.length;
@@ -155,7 +169,6 @@ export async function uploadFileResumable(
         release();
         throw new CairnError('INTEGRITY', `${path} shrank while it was being stored`);
       }
-      hash.update(body);
       const prev = stored.get(n);
       if (prev && prev.size === len && createHash('md5').update(body).digest('hex') === prev.etag) {
         etags[n - 1] = `"${prev.etag}"`;
@@ -179,18 +192,17 @@ export async function uploadFileResumable(
   } finally {
     await fh.close();
   }
-  // The upload stays for the next attempt to resume.
-  if (failure)
+  const mismatch = (failure as { name?: string } | undefined)?.name === 'XAmzContentSHA256Mismatch';
+  // Otherwise the upload stays for the next attempt to resume.
+  if (failure && !mismatch)
     throw failure instanceof Error
       ? failure
       : new CairnError('INTERNAL', 'part upload failed', { cause: failure });
-  if (hash.digest('hex') !== o.sha256) {
+  if (mismatch || !(await o.unchanged())) {
     await t.client
       .send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: id }))
       .catch(() => undefined); // best effort: stale uploads are aborted later anyway
-    throw new CairnError('INTEGRITY', `${path} changed while it was being stored`, {
-      hint: 'it will be stored again once it is finished',
-    });
+    throw changedWhileStored(path);
   }
   await t.client.send(
     new CompleteMultipartUploadCommand({

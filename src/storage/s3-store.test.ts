@@ -11,6 +11,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { S3Store } from './s3-store.js';
+import { uploadFileResumable } from './s3-multipart.js';
 import { makeS3Client, needsPathStyle, resolveS3Settings } from './s3-client.js';
 import { storeContract } from '../../test/support/store-contract.js';
 import { startS3rver } from '../../test/support/s3rver.js';
@@ -96,7 +97,9 @@ test('s3: an interrupted multipart upload is resumed from the parts already stor
     );
   }
   const sha256 = createHash('sha256').update(body).digest('hex');
-  const r = await store.putFile('obj', path, { size: body.length, sha256 });
+  const prepared = await store.prepareFile(path);
+  assert.equal(prepared.sha256, sha256);
+  const r = await prepared.store('obj');
   assert.equal(r.resumedBytes, 2 * PART);
   assert.equal(r.uploadedBytes, PART + 1000);
   const got = await raw.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj' }));
@@ -123,7 +126,7 @@ test('s3: a stored part that does not match the file is uploaded again', async (
     new UploadPartCommand({ Bucket: bucket, Key: 'obj', UploadId, PartNumber: 1, Body: randomBytes(PART) }),
   );
   const sha256 = createHash('sha256').update(body).digest('hex');
-  const r = await store.putFile('obj', join(dir, 'big'), { size: body.length, sha256 });
+  const r = await (await store.prepareFile(join(dir, 'big'))).store('obj');
   assert.equal(r.resumedBytes, 0);
   assert.equal(
     createHash('sha256')
@@ -160,4 +163,39 @@ test('s3: an unreachable endpoint is UNAVAILABLE', async () => {
     settings,
   );
   await assert.rejects(s.check(), (e: unknown) => e instanceof CairnError && e.code === 'UNAVAILABLE');
+});
+
+test('s3: a part whose bytes differ from the hash it was named with is refused by the server; nothing is stored', async () => {
+  const bucket = await createTestBucket('payload');
+  const c = s3TestConfig();
+  const settings = resolveS3Settings({ endpoint: c.endpoint, region: c.region }, {});
+  const client = makeS3Client(settings, {
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-payload-'));
+  const path = join(dir, 'big');
+  const body = randomBytes(2 * PART + 10);
+  await writeFile(path, body);
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  // What a read racing a rewrite would produce: part hashes of other bytes, the file's version unchanged.
+  const partSha256 = [sha(body.subarray(0, PART)), sha(randomBytes(PART)), sha(body.subarray(2 * PART))];
+  await assert.rejects(
+    uploadFileResumable({ client, bucket, key: 'obj', partSizeBytes: PART, concurrency: 2 }, path, {
+      size: body.length,
+      partSha256,
+      unchanged: () => Promise.resolve(true),
+    }),
+    (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY',
+  );
+  const store = new S3Store(client, bucket, '', settings);
+  assert.equal(await store.head('obj'), undefined);
+  const left = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  assert.equal(left.Uploads?.length ?? 0, 0, 'the refused upload is aborted');
+  // A whole-object PUT is checked the same way.
+  await assert.rejects(
+    store.put('small', Buffer.from('the bytes sent'), { sha256: sha(Buffer.from('other bytes')) }),
+    (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY',
+  );
+  assert.equal(await store.head('small'), undefined);
+  client.destroy();
 });

@@ -10,11 +10,21 @@ import {
 } from '@aws-sdk/client-s3';
 import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
+import { hashPool } from '../core/hash-pool.js';
 import { Readable } from 'node:stream';
 import { CairnError, fromFsError } from '../core/errors.js';
 import { checkKey, joinKey } from './keys.js';
-import type { ObjectInfo, ObjectStore, PutFileOptions, PutFileResult, PutOptions } from './object-store.js';
+import type {
+  ObjectInfo,
+  ObjectStore,
+  PreparedFile,
+  PutFileResult,
+  PutOptions,
+  TransferOptions,
+} from './object-store.js';
+import { changedWhileStored, sameVersion } from './file-version.js';
+import { withPayloadSha256 } from './s3-payload-hash.js';
 import { isNotFound, mapS3Error } from './s3-errors.js';
 import type { ResolvedS3Settings } from './s3-client.js';
 import { partSizeFor, uploadFileResumable } from './s3-multipart.js';
@@ -56,63 +66,86 @@ export class S3Store implements ObjectStore {
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.full(key),
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: createHash('md5').update(body).digest('base64'),
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-          ...this.sse,
-        }),
-        { abortSignal: options.signal },
-      );
+      const command = new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.full(key),
+        Body: body,
+        ContentLength: body.length,
+        ...(options.contentType ? { ContentType: options.contentType } : {}),
+        ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+        ...this.sse,
+      });
+      const sha256 = options.sha256 ?? createHash('sha256').update(body).digest('hex');
+      await this.client.send(withPayloadSha256(command, sha256), { abortSignal: options.signal });
     } catch (err) {
       throw this.fail(err, `writing ${key}`);
     }
   }
 
-  async putFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult> {
-    if (options.size > this.settings.partSizeBytes) {
-      try {
-        return await uploadFileResumable(
-          {
-            client: this.client,
-            bucket: this.bucket,
-            key: this.full(key),
-            partSizeBytes: partSizeFor(options.size, this.settings.partSizeBytes),
-            concurrency: this.settings.partConcurrency,
-            sse: this.sse,
-          },
-          path,
-          options,
-        );
-      } catch (err) {
-        throw this.fail(err, `uploading ${path}`);
-      }
-    }
-    const release = (await options.budget?.take(options.size)) ?? (() => undefined);
+  async prepareFile(path: string, options: TransferOptions = {}): Promise<PreparedFile> {
+    const before = await lstat(path).catch((err: unknown) => {
+      throw fromFsError(err, path, 'reading file');
+    });
+    const multipart = before.size > this.settings.partSizeBytes;
+    const partSize = partSizeFor(before.size, this.settings.partSizeBytes);
+    const hashed = await hashPool()
+      .hashFile(path, { signal: options.signal, ...(multipart ? { partSize } : {}) })
+      .catch((err: unknown) => {
+        throw fromFsError(err, path, 'reading file');
+      });
+    const unchanged = async (): Promise<boolean> => {
+      const now = await lstat(path).catch(() => undefined);
+      return now !== undefined && sameVersion(before, now) && now.size === hashed.bytes;
+    };
+    if (!(await unchanged())) throw changedWhileStored(path);
+    return {
+      sha256: hashed.sha256,
+      bytes: hashed.bytes,
+      discard: () => Promise.resolve(),
+      store: async (key, o = {}) => {
+        try {
+          if (multipart) {
+            return await uploadFileResumable(
+              {
+                client: this.client,
+                bucket: this.bucket,
+                key: this.full(key),
+                partSizeBytes: partSize,
+                concurrency: this.settings.partConcurrency,
+                sse: this.sse,
+              },
+              path,
+              { size: hashed.bytes, partSha256: hashed.parts ?? [], unchanged, ...o },
+            );
+          }
+          return await this.putWholeFile(key, path, hashed.sha256, hashed.bytes, unchanged, o);
+        } catch (err) {
+          throw this.fail(err, `uploading ${path}`);
+        }
+      },
+    };
+  }
+
+  private async putWholeFile(
+    key: string,
+    path: string,
+    sha256: string,
+    size: number,
+    unchanged: () => Promise<boolean>,
+    o: TransferOptions,
+  ): Promise<PutFileResult> {
+    const release = (await o.budget?.take(size)) ?? (() => undefined);
     try {
-      return await this.putSmallFile(key, path, options);
+      const body = await readFile(path).catch((err: unknown) => {
+        throw fromFsError(err, path, 'reading file');
+      });
+      if (body.length !== size || !(await unchanged())) throw changedWhileStored(path);
+      await o.gate?.(body.length, o.signal);
+      await this.put(key, body, { signal: o.signal, sha256 });
+      return { uploadedBytes: body.length, resumedBytes: 0 };
     } finally {
       release();
     }
-  }
-
-  private async putSmallFile(key: string, path: string, options: PutFileOptions): Promise<PutFileResult> {
-    const body = await readFile(path).catch((err: unknown) => {
-      throw fromFsError(err, path, 'reading file');
-    });
-    if (body.length !== options.size || createHash('sha256').update(body).digest('hex') !== options.sha256) {
-      throw new CairnError('INTEGRITY', `${path} changed while it was being stored`, {
-        hint: 'it will be stored again once it is finished',
-      });
-    }
-    await options.gate?.(body.length, options.signal);
-    await this.put(key, body, { signal: options.signal });
-    return { uploadedBytes: body.length, resumedBytes: 0 };
   }
 
   async createWriter(key: string, options: WriterOptions = {}): Promise<ObjectWriter> {

@@ -95,37 +95,58 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
     );
   });
 
-  test(`${name}: putFile stores small and multipart-sized files and verifies SHA-256`, async () => {
+  test(`${name}: prepareFile + store keeps small and multipart-sized files whole, named by their SHA-256`, async () => {
     const s = await make();
     const dir = await tmp();
-    for (const size of [0, 1000, o.largeFileBytes + 12345]) {
+    for (const size of [0, 1000, o.largeFileBytes + 12345, 2 * o.largeFileBytes]) {
       const body = randomBytes(size);
       const p = join(dir, `f${size}`);
       await writeFile(p, body);
-      let gated = 0;
-      const r = await s.putFile(`f/${size}`, p, {
-        size,
-        sha256: sha(body),
-        gate: (n) => Promise.resolve(void (gated += n)),
-      });
+      const prepared = await s.prepareFile(p);
+      assert.equal(prepared.sha256, sha(body));
+      assert.equal(prepared.bytes, size);
+      const r = await prepared.store(`f/${size}`);
+      await prepared.discard();
       assert.equal(r.uploadedBytes, size);
-      assert.equal(gated, size);
       assert.equal(sha(await s.getBuffer(`f/${size}`)), sha(body));
     }
   });
 
-  test(`${name}: putFile with a wrong hash stores nothing`, async () => {
+  test(`${name}: what a prepared file stores is always the content prepared`, async () => {
     const s = await make();
     const dir = await tmp();
     for (const size of [100, o.largeFileBytes + 1]) {
       const p = join(dir, `g${size}`);
-      await writeFile(p, randomBytes(size));
-      await assert.rejects(
-        s.putFile(`g/${size}`, p, { size, sha256: '0'.repeat(64) }),
-        (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY',
-      );
-      assert.equal(await s.head(`g/${size}`), undefined);
+      const first = randomBytes(size);
+      await writeFile(p, first);
+      const prepared = await s.prepareFile(p);
+      await writeFile(p, randomBytes(size)); // rewritten in place after it was read
+      try {
+        await prepared.store(`g/${size}`);
+        // Stores that copy while preparing store the copy: it must be the first content.
+        assert.equal(sha(await s.getBuffer(`g/${size}`)), sha(first));
+      } catch (err) {
+        assert.ok(err instanceof CairnError && err.code === 'INTEGRITY', String(err));
+        assert.equal(await s.head(`g/${size}`), undefined);
+      } finally {
+        await prepared.discard();
+      }
     }
+  });
+
+  test(`${name}: a prepared file that is discarded leaves nothing`, async () => {
+    const s = await make();
+    const dir = await tmp();
+    const p = join(dir, 'h');
+    await writeFile(p, randomBytes(o.largeFileBytes + 5));
+    const prepared = await s.prepareFile(p);
+    await prepared.discard();
+    await prepared.discard();
+    assert.deepEqual(await collect(s.list('')), []);
+    await assert.rejects(
+      s.prepareFile(join(dir, 'missing')),
+      (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND',
+    );
   });
 
   test(`${name}: a writer streams an object with holes filled later, across parts`, async () => {
