@@ -1,4 +1,5 @@
 import { lstat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { systemClock } from '../core/clock.js';
@@ -123,11 +124,18 @@ export interface ReconcileResult {
 }
 
 /** Ships every finished file under the roots that is not shipped yet, then writes manifests. */
+export interface ReconcileOptions {
+  dryRun?: boolean;
+  /** Files this returns true for are left to the caller (a quiet period still running). */
+  defer?: (path: string, st: Stats) => boolean;
+}
+
 export async function reconcile(
   s: ShipSession,
   signal?: AbortSignal,
-  dryRun = false,
+  o: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
+  const dryRun = o.dryRun === true;
   const candidates: string[] = [];
   let scanned = 0;
   for (const root of s.roots) {
@@ -138,7 +146,7 @@ export async function reconcile(
       if (s.shipper.isShipped(p, st)) {
         s.shipper.stats.filesUnchanged += 1;
         s.shipper.markDirty(dirname(p));
-      } else candidates.push(p);
+      } else if (!o.defer?.(p, st)) candidates.push(p);
     }
   }
   s.reporter.progress?.({ unit: 'files', done: 0, total: candidates.length, label: 'shipping' });
@@ -198,7 +206,7 @@ export async function shipBackup(o: ShipOptions): Promise<BackupResult> {
   const session = await openShipSession(o, SHIP_DEFAULTS.attempts);
   const started = performance.now();
   try {
-    const r = await reconcile(session, o.signal, o.dryRun === true);
+    const r = await reconcile(session, o.signal, { dryRun: o.dryRun === true });
     return {
       host: session.host,
       paths: session.roots,

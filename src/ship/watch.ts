@@ -106,7 +106,17 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     });
   };
 
-  const quiet = new QuietTracker(o.quietPeriodMs ?? SHIP_DEFAULTS.quietPeriodMs, enqueue);
+  const quietPeriodMs = o.quietPeriodMs ?? SHIP_DEFAULTS.quietPeriodMs;
+  const quiet = new QuietTracker(quietPeriodMs, enqueue);
+  // In quiet mode a file found by a scan is finished only if it has not changed for the quiet period either.
+  const catchUp = (): Promise<unknown> =>
+    reconcile(s, signal, {
+      defer: (path, st) => {
+        if (!modes.has('quiet') || s.clock.now().getTime() - st.mtimeMs >= quietPeriodMs) return false;
+        quiet.track(path);
+        return true;
+      },
+    });
 
   const scanDir = async (dir: string): Promise<void> => {
     for await (const p of scanFiles(dir, true, { accepts: (rel) => accepts(`${dir}/${rel}`) }, reporter)) {
@@ -122,7 +132,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
         type: 'ship.overflow',
         message: 'inotify queue overflowed; rescanning',
       });
-      void reconcile(s, signal).catch((err: unknown) => failed?.(err));
+      void catchUp().catch((err: unknown) => failed?.(err));
       return;
     }
     if (e.kind === 'dir-created') {
@@ -158,7 +168,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   // Catch up: what happened while loading, then everything not shipped yet.
   for (const e of buffered.splice(0)) handle(e);
   src.done.catch((err: unknown) => failed?.(err));
-  await reconcile(s, signal);
+  await catchUp();
   reporter.event({
     level: 'info',
     type: 'ship.ready',
@@ -166,7 +176,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   });
 
   const rescan = setInterval(() => {
-    void reconcile(s, signal).catch((err: unknown) => {
+    void catchUp().catch((err: unknown) => {
       if (!signal.aborted) failed?.(err);
     });
   }, o.rescanMs ?? SHIP_DEFAULTS.rescanMs);

@@ -5,7 +5,7 @@ import { link, mkdir, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cairn, eventually, finished, spawnCairn } from '../support/cli.js';
-import { localObjectCount, manifestNames, newestManifest } from '../support/repo-probe.js';
+import { allManifests, localObjectCount, manifestNames, newestManifest } from '../support/repo-probe.js';
 import { describeTree } from '../support/tree.js';
 
 async function setup(): Promise<{ src: string; repo: string; locks: string }> {
@@ -145,6 +145,35 @@ test('watch on a missing path fails with one line and exit 4', async () => {
   assert.equal(r.code, 4);
   assert.match(r.stderr, /\/nonexistent\/dir does not exist/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('quiet mode at start-up: a file still changing when the daemon starts waits for its quiet period too', async () => {
+  const { src, repo, locks } = await setup();
+  const { appendFile, utimes } = await import('node:fs/promises');
+  await writeFile(join(src, 'old.log'), 'quiet for an hour');
+  await utimes(join(src, 'old.log'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+  const line = 'appended line\n';
+  await appendFile(join(src, 'growing.log'), line);
+  const d = watch(
+    [src, '--to', repo, '--host', 'h', '--finished', 'quiet', '--quiet-period', '1500ms'],
+    locks,
+  );
+  const done = finished(d);
+  const up = ready(d);
+  // The writer goes on across the daemon's start-up, 300 ms apart (never quiet for 1.5 s), then stops.
+  for (let i = 1; i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    await appendFile(join(src, 'growing.log'), line);
+  }
+  await up;
+  await eventually(async () => (await manifestNames(repo, src)).includes('growing.log'));
+  const sizes = (await allManifests(repo, src)).flatMap((m) =>
+    m.files.filter((f) => f.name === 'growing.log').map((f) => f.size),
+  );
+  assert.deepEqual([...new Set(sizes)], [10 * line.length], 'only the finished file was ever shipped');
+  assert.ok((await manifestNames(repo, src)).includes('old.log'), 'the old file is shipped at start');
+  d.kill('SIGTERM');
+  assert.equal((await done).code, 0);
 });
 
 test('quiet mode ships a file only once it has stopped changing for the quiet period', async () => {

@@ -12,6 +12,14 @@ export async function newestManifest(target: string, dir: string): Promise<Manif
   return ref ? readManifest(store, ref) : undefined;
 }
 
+/** Every manifest of `dir` in a target, oldest first. */
+export async function allManifests(target: string, dir: string): Promise<Manifest[]> {
+  const store = openStore(target);
+  const refs = (await listManifests(store)).filter((r) => r.dir === dir);
+  refs.sort((a, b) => a.time.getTime() - b.time.getTime());
+  return Promise.all(refs.map((r) => readManifest(store, r)));
+}
+
 export async function manifestNames(target: string, dir: string): Promise<string[]> {
   return ((await newestManifest(target, dir))?.files ?? []).map((f) => f.name);
 }
