@@ -77,7 +77,7 @@ let fail = 0;
 const code = await new Promise((resolve) => {
   const t = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files],
+    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...reporter, ...files],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -39,6 +39,7 @@ const REGION = 'us-east-1';
 const ACCESS_KEY = 'CAIRNTESTACCESSKEY';
 const SECRET_KEY = 'cairn-test-secret-key-0123456789abcdef';
 const OSD_BYTES = 10 * 1024 ** 3;
+const BRING_UP_ATTEMPTS = 3;
 const BINARIES = ['ceph', 'ceph-mon', 'ceph-osd', 'ceph-authtool', 'monmaptool', 'radosgw', 'radosgw-admin'];
 
 function cephConf(dir: string, fsid: string, rgwPort: number): string {
@@ -123,6 +124,14 @@ function listenOn(port: number): Promise<number | null> {
       srv.close(() => resolve(got));
     });
   });
+}
+
+async function waitUntilFree(port: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while ((await listenOn(port)) === null) {
+    if (performance.now() > deadline) throw new Error(`port ${port} on ${HOST} is still busy`);
+    await sleep(250);
+  }
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -368,13 +377,21 @@ async function launch(opts: StartRgwOptions): Promise<{ server: S3TestServer; di
   if (rgwPort === null) throw new Error(`found no free port on ${HOST} for the gateway`);
   const base = opts.dir ?? tmpdir();
   await mkdir(base, { recursive: true });
-  const dir = await mkdtemp(join(base, 'cairn-rgw-'));
-  const cluster = new Cluster(dir, join(dir, 'ceph.conf'));
-  try {
-    await bringUp(cluster, rgwPort, say);
-  } catch (err) {
-    await cluster.stop();
-    throw err;
+  // A one-node cluster now and then fails to come up for reasons of Ceph's own (an OSD refused
+  // with 'wrong fsid' right after its mkfs was seen once); a fresh cluster then comes up fine.
+  let cluster: Cluster | undefined;
+  for (let attempt = 1; !cluster; attempt++) {
+    const dir = await mkdtemp(join(base, 'cairn-rgw-'));
+    const c = new Cluster(dir, join(dir, 'ceph.conf'));
+    try {
+      await bringUp(c, rgwPort, say);
+      cluster = c;
+    } catch (err) {
+      await c.stop();
+      if (attempt >= BRING_UP_ATTEMPTS) throw err;
+      say(`${err instanceof Error ? err.message : String(err)}; starting a fresh cluster`);
+      await waitUntilFree(MON_PORT, 30_000);
+    }
   }
   let stopped: Promise<void> | undefined;
   const server: S3TestServer = {
