@@ -40,7 +40,8 @@ export class CliOutput implements Reporter {
     const line = `${level === 'error' ? 'error: ' : level === 'warn' ? 'warning: ' : ''}${message}`;
     if (this.bar) this.bar.stop();
     this.bar = undefined;
-    process.stderr.write(`${line}\n`);
+    const hint = typeof fields.hint === 'string' ? `\n  hint: ${fields.hint}` : '';
+    process.stderr.write(`${line}${hint}\n`);
   }
 
   progress(p: Progress): void {

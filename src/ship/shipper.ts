@@ -169,7 +169,14 @@ export class Shipper {
   private failed(path: string, err: unknown): ShipOutcome {
     this.stats.failures += 1;
     const e = isCairnError(err) ? err : fromFsError(err, path, 'shipping');
-    this.deps.reporter.event({ level: 'error', type: 'ship.error', message: e.message, path, code: e.code });
+    this.deps.reporter.event({
+      level: 'error',
+      type: 'ship.error',
+      message: e.message,
+      path,
+      code: e.code,
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
     return 'failed';
   }
 

@@ -66,6 +66,12 @@ export function mapS3Error(err: unknown, doing: string, bucket: string): CairnEr
       hint: 'set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run on an instance with a role',
     });
   }
+  if (name.startsWith('KMS')) {
+    return new CairnError('ACCESS', `${doing}: the KMS key cannot be used (${name}: ${message})`, {
+      cause: err,
+      hint: "check --sse-kms-key-id: the key must exist in the bucket's region, be enabled, and allow these credentials kms:GenerateDataKey and kms:Decrypt",
+    });
+  }
   if (
     name === 'AccessDenied' ||
     name === 'InvalidAccessKeyId' ||
@@ -99,4 +105,18 @@ export function mapS3Error(err: unknown, doing: string, bucket: string): CairnEr
     });
   }
   return new CairnError('INTERNAL', `${doing}: ${name}: ${message}`, { cause: err });
+}
+
+/**
+ * A write refused while objects are encrypted with a KMS key is often the key's
+ * fault (missing, disabled, not granted), whatever code the server chose: say so.
+ */
+export function withKmsContext(e: CairnError, kmsKeyId: string | undefined): CairnError {
+  if (!kmsKeyId || e.message.includes('KMS key')) return e;
+  if (!/^(writing|uploading) /.test(e.message)) return e;
+  if (e.code !== 'ACCESS' && !/InvalidArgument|InvalidRequest/.test(e.message)) return e;
+  return new CairnError('ACCESS', `${e.message} (objects are encrypted with KMS key "${kmsKeyId}")`, {
+    cause: e.cause,
+    hint: "check --sse-kms-key-id: the key must exist in the bucket's region, be enabled, and allow these credentials kms:GenerateDataKey and kms:Decrypt",
+  });
 }

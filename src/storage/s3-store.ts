@@ -25,7 +25,7 @@ import type {
 } from './object-store.js';
 import { changedWhileStored, sameVersion } from './file-version.js';
 import { withPayloadSha256 } from './s3-payload-hash.js';
-import { isNotFound, mapS3Error } from './s3-errors.js';
+import { isNotFound, mapS3Error, withKmsContext } from './s3-errors.js';
 import type { ResolvedS3Settings } from './s3-client.js';
 import { partSizeFor, uploadFileResumable } from './s3-multipart.js';
 import { S3Writer } from './s3-writer.js';
@@ -61,7 +61,7 @@ export class S3Store implements ObjectStore {
   }
 
   private fail(err: unknown, doing: string): CairnError {
-    return mapS3Error(err, doing, this.bucket);
+    return withKmsContext(mapS3Error(err, doing, this.bucket), this.sse.SSEKMSKeyId);
   }
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {

@@ -40,6 +40,9 @@ const ACCESS_KEY = 'CAIRNTESTACCESSKEY';
 const SECRET_KEY = 'cairn-test-secret-key-0123456789abcdef';
 const OSD_BYTES = 10 * 1024 ** 3;
 const BRING_UP_ATTEMPTS = 3;
+/** A key of the gateway's built-in test KMS, so SSE-KMS writes can be tested (plain HTTP allowed). */
+export const KMS_KEY_ID = 'cairn-test-kms-key';
+const KMS_KEY = Buffer.from('cairn-test-kms-key-material-0032').toString('base64');
 const BINARIES = ['ceph', 'ceph-mon', 'ceph-osd', 'ceph-authtool', 'monmaptool', 'radosgw', 'radosgw-admin'];
 
 function cephConf(dir: string, fsid: string, rgwPort: number): string {
@@ -81,6 +84,9 @@ osd data = ${dir}/osd/$id
 [client.rgw]
 rgw frontends = beast endpoint=${HOST}:${rgwPort}
 rgw data = ${dir}/rgw
+rgw crypt require ssl = false
+rgw crypt s3 kms backend = testing
+rgw crypt s3 kms encryption keys = ${KMS_KEY_ID}=${KMS_KEY}
 `;
 }
 
