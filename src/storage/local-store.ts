@@ -81,7 +81,8 @@ export class LocalStore implements ObjectStore {
     const tmp = await this.tempPath();
     let copied: { sha256: string; bytes: number };
     try {
-      // Paced copies stay on this thread, where the gate is; others go to a hashing thread.
+      // Paced copies stay on this thread, where the gate is; others are copied in the kernel and
+      // hashed on a hashing thread.
       copied = options.gate
         ? await copyHashing(path, tmp, options)
         : await hashPool().copyFile(path, tmp, { signal: options.signal });

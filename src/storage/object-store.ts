@@ -69,7 +69,8 @@ export interface ObjectStore {
   put(key: string, body: Buffer, options?: PutOptions): Promise<void>;
   /**
    * Reads and hashes a local file for storing: a local directory copies it
-   * in the same read; S3 hashes it (and each multipart part) on worker threads.
+   * in the kernel and hashes the copy (or, when paced, copies and hashes in one
+   * read); S3 hashes it (and each multipart part) on worker threads.
    */
   prepareFile(path: string, options?: TransferOptions): Promise<PreparedFile>;
   /** A streaming write of `key` (multipart for S3); the object appears only on complete(). */
