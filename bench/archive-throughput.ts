@@ -3,7 +3,9 @@
 // on a 1 GiB tree of mixed files (a few large, many small, some compressible),
 // at the same compression level (6, the default of gzip and zip).
 //
-//   node --import tsx bench/archive-throughput.ts [--data DIR] [--runs N] [--small]
+//   node --import tsx bench/archive-throughput.ts [--data DIR] [--runs N] [--small] [--tool NAME...]
+//
+// --tool (repeatable) runs only the tools whose name contains it, e.g. --tool zip.
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { medianOf, timed } from './lib/measure.js';
 import type { Command, Measured } from './lib/measure.js';
 import { openBenchS3 } from './lib/s3.js';
 import { fixed, markdownTable, ratio } from './lib/table.js';
-import { AWS_CLI, cairn, machine, versions } from './lib/tools.js';
+import { AWS_CLI, cairn, reportHeader } from './lib/tools.js';
 import type { S3TestConfig } from '../test/support/s3-env.js';
 
 const { values: flags } = parseArgs({
@@ -21,6 +23,7 @@ const { values: flags } = parseArgs({
     data: { type: 'string' },
     runs: { type: 'string', default: '1' },
     small: { type: 'boolean', default: false },
+    tool: { type: 'string', multiple: true },
   },
 });
 const runs = Number(flags.runs);
@@ -78,7 +81,7 @@ function pipeline(producer: string, bucket: string, key: string, s3: S3TestConfi
   return { cmd: '/bin/sh', args: ['-c', `set -e; ${producer} | ${upload}`], env: s3Env(s3), cwd: tree };
 }
 
-const tools: Record<string, (bucket: string, s3: S3TestConfig) => Command> = {
+const allTools: Record<string, (bucket: string, s3: S3TestConfig) => Command> = {
   'cairn tar.gz': (b, s3) =>
     cairn(
       [
@@ -117,7 +120,12 @@ const tools: Record<string, (bucket: string, s3: S3TestConfig) => Command> = {
   'zip -r | aws': (b, s3) => pipeline('zip -q -6 -r - .', b, 'p/bench.zip', s3),
 };
 
+const tools = Object.fromEntries(
+  Object.entries(allTools).filter(([name]) => !flags.tool || flags.tool.some((t) => name.includes(t))),
+);
+
 makeTree();
+const header = reportHeader();
 const bytes = treeBytes(tree);
 const logs = join(data, 'logs');
 mkdirSync(logs, { recursive: true });
@@ -160,8 +168,9 @@ for (const [a, b] of [
   ['cairn tar.gz', 'tar czf | aws'],
   ['cairn zip', 'zip -r | aws'],
 ] as const) {
-  const x = med.get(a)!;
-  const y = med.get(b)!;
+  const x = med.get(a);
+  const y = med.get(b);
+  if (!x || !y) continue;
   rows.push([
     `${a} / ${b}`,
     ratio(x.wall, y.wall),
@@ -176,9 +185,7 @@ console.log(
   [
     `# cairn archive create: throughput (${runs === 1 ? 'one run' : `median of ${runs} runs`})`,
     '',
-    `- machine: ${machine()}`,
-    ...versions().map((v) => `- ${v}`),
-    `- S3: ${s3.origin}`,
+    ...header(s3.origin),
     `- data: ${tree}, ${formatSize(bytes)} (3 large files: random, text, half and half; ${Math.round(8000 * scale)} small files of 8-64 KiB, a third text)`,
     '- compression level 6 everywhere; peak RSS is that of the largest process of the pipeline',
     '',

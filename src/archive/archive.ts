@@ -144,6 +144,8 @@ export class Archive implements AsyncDisposable {
       const writer = await store.createWriter(key, {
         contentType: CONTENT_TYPE[this.format],
         signal: this.o.signal,
+        // Compression produces a few tens of MB/s: two parts in flight keep up, and hold less memory.
+        ...(this.format === 'tar' ? {} : { partsInFlight: 2 }),
       });
       const sink = new HashingSink(writer);
       let done = 0;
@@ -155,7 +157,7 @@ export class Archive implements AsyncDisposable {
       const gz = this.format === 'tar.gz' ? new GzipMembers(sink, level) : undefined;
       const fw: FormatWriter =
         this.format === 'zip'
-          ? new ZipWriter(sink, onBytes, level, this.o.signal)
+          ? new ZipWriter(sink, onBytes, { level, signal: this.o.signal })
           : new TarWriter(gz ?? sink, onBytes, this.o.signal);
       let files = 0;
       let entries = 0;

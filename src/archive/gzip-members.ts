@@ -1,8 +1,8 @@
-import { once } from 'node:events';
-import { crc32, createGzip } from 'node:zlib';
-import type { Gzip } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { CairnError } from '../core/errors.js';
+import { BlockDeflateStream, ThreadPoolDeflater } from '../core/parallel-deflate.js';
 import type { ByteSink } from './byte-sink.js';
+import { OrderedWindow } from './ordered-window.js';
 
 /** Length of a gzip member holding `n` bytes in one stored (uncompressed) deflate block. */
 export const storedMemberLength = (n: number): number => 10 + 5 + n + 8;
@@ -21,65 +21,90 @@ export function storedMember(data: Buffer): Buffer {
   return out;
 }
 
+/** Bytes compressed as one block; gzip's CRC-32 and length are kept over the blocks of a member. */
+export const GZIP_BLOCK = 256 * 1024;
+
+/** mtime 0, no extra flags, OS 3 (Unix), as Node's gzip writes it. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+
+function trailer(crc: number, size: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt32LE(crc >>> 0, 0);
+  b.writeUInt32LE(size % 0x100000000, 4);
+  return b;
+}
+
 /**
  * Compresses a byte stream as a sequence of gzip members (gunzip and `tar xz`
- * read concatenated members as one stream). A hole ends the current member and
- * becomes a stored member of known length, filled once its bytes are known.
+ * read concatenated members as one stream). Within a member the bytes are cut
+ * into blocks of GZIP_BLOCK deflated in parallel on libuv's thread pool, each
+ * with the 32 KiB before it as dictionary (pigz-style), and written in order;
+ * about 2 × (concurrency + 1) blocks are held, with their output. A hole ends the
+ * current member and becomes a stored member of known length, filled once its
+ * bytes are known.
  */
 export class GzipMembers implements ByteSink {
-  private gz: Gzip;
-  private chain: Promise<void> = Promise.resolve();
-  private queued = 0;
-  private failure: Error | undefined;
+  private readonly deflater: ThreadPoolDeflater;
+  private readonly window: OrderedWindow;
+  /** The member being written, from its first byte to its end. */
+  private member: BlockDeflateStream | undefined;
+  private block: Buffer = Buffer.allocUnsafe(GZIP_BLOCK);
+  private length = 0;
+  /** Block buffers whose compression is done, for reuse. */
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly out: ByteSink,
-    private readonly level: number,
+    level: number,
+    concurrency?: number,
   ) {
-    this.gz = this.member();
-  }
-
-  private member(): Gzip {
-    const gz = createGzip({ level: this.level, chunkSize: 256 * 1024 });
-    gz.on('data', (d: Buffer) => {
-      this.queued += d.length;
-      this.chain = this.chain
-        .then(async () => {
-          if (this.failure) return;
-          await this.out.write(d);
-          this.queued -= d.length;
-        })
-        .catch((err: unknown) => {
-          this.failure ??= err instanceof Error ? err : new Error(String(err));
-        });
-    });
-    return gz;
+    this.deflater = new ThreadPoolDeflater(level, concurrency);
+    this.window = new OrderedWindow((2 * this.deflater.concurrency + 2) * GZIP_BLOCK);
   }
 
   async write(chunk: Buffer): Promise<void> {
-    this.check();
-    if (!this.gz.write(chunk)) await once(this.gz, 'drain');
-    if (this.queued > 4 * 1024 * 1024) await this.chain;
-    this.check();
+    for (let at = 0; at < chunk.length;) {
+      const n = chunk.copy(this.block, this.length, at);
+      this.length += n;
+      at += n;
+      if (this.length === GZIP_BLOCK) await this.pushBlock(false);
+    }
   }
 
-  private check(): void {
-    if (this.failure) throw this.failure;
+  private async pushBlock(final: boolean): Promise<void> {
+    const buffer = this.block;
+    const input = buffer.subarray(0, this.length);
+    this.block = this.spare.pop() ?? Buffer.allocUnsafe(GZIP_BLOCK);
+    this.length = 0;
+    if (!this.member) {
+      this.member = new BlockDeflateStream(this.deflater);
+      await this.window.push(Promise.resolve(GZIP_HEADER), (h) => this.out.write(h), 0);
+    }
+    const member = this.member;
+    const compressed = member.next(input, final);
+    await this.window.push(
+      compressed,
+      async (out) => {
+        if (this.spare.length < 2) this.spare.push(buffer);
+        await this.out.write(out);
+      },
+      input.length,
+    );
+    if (final) {
+      this.member = undefined;
+      await this.window.push(Promise.resolve(trailer(member.crc, member.size)), (t) => this.out.write(t), 0);
+    }
   }
 
+  /** Ends the current member, if any byte was written to it. */
   private async endMember(): Promise<void> {
-    const ended = once(this.gz, 'end');
-    this.gz.end();
-    await ended;
-    await this.chain;
-    this.check();
+    if (this.member || this.length > 0) await this.pushBlock(true);
+    await this.window.drain();
   }
 
   async hole(length: number): Promise<number> {
     await this.endMember();
-    const id = await this.out.hole(storedMemberLength(length));
-    this.gz = this.member();
-    return id;
+    return this.out.hole(storedMemberLength(length));
   }
 
   fill(id: number, bytes: Buffer): Promise<void> {

@@ -1,95 +1,222 @@
-import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
-import { ZipFile } from 'yazl';
-import type { Readable } from 'node:stream';
+import { BlockDeflateStream, deflateBound, ThreadPoolDeflater } from '../core/parallel-deflate.js';
 import type { ByteSink } from './byte-sink.js';
 import { commandOutput } from './command.js';
-import type { ArchiveEntry } from './sources.js';
 import type { FormatWriter } from './format.js';
+import { OrderedWindow } from './ordered-window.js';
+import { fileBlocks, readWhole, streamBlocks, withLast } from './read-blocks.js';
+import type { ArchiveEntry } from './sources.js';
+import {
+  centralHeader,
+  dataDescriptor,
+  endRecords,
+  localHeader,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+} from './zip-records.js';
+import type { Zip64Policy, ZipEntryInfo, ZipSizes } from './zip-records.js';
 
-// yazl computes CRC-32 with buffer-crc32, in JavaScript (~150 MB/s here, most
-// of a zip's CPU). Node's zlib.crc32 computes the same continuing CRC natively;
-// yazl reaches it through the one function it calls.
-const yazlRequire = createRequire(createRequire(import.meta.url).resolve('yazl'));
-(yazlRequire('buffer-crc32') as { unsigned: (buf: Buffer, previous?: number) => number }).unsigned = (
-  buf,
-  previous,
-) => crc32(buf, previous ?? 0);
+/**
+ * cairn writes zip files itself so that entries are compressed in parallel.
+ * yazl and archiver/zip-stream deflate each entry through one
+ * zlib stream, one entry after another, and cannot take data compressed
+ * elsewhere; zip.js compresses entries concurrently but holds each one whole
+ * in memory; fflate has no ZIP64. Here every entry is cut into blocks of
+ * ZIP_BLOCK bytes that are deflated on libuv's thread pool while earlier ones
+ * are written (src/core/parallel-deflate.ts): small files ahead of their turn,
+ * large files and command output pigz-style as one deflate stream of
+ * independently compressed blocks.
+ *
+ * An entry of one block (directories, symlinks, files up to ZIP_BLOCK) is
+ * written with its CRC and sizes in its local header, stored instead of
+ * deflated when deflating does not make it smaller (as zip does). Longer
+ * entries stream with a data descriptor after their data. Symlinks are stored
+ * as Info-ZIP does: mode S_IFLNK, the target as data.
+ *
+ * Memory: about 2 × (concurrency + 1) blocks of input are held, with their
+ * output, until they are written, whatever the size of the files, plus one
+ * central directory record (about 100 bytes and the name) per entry.
+ */
+export const ZIP_BLOCK = 256 * 1024;
 
+const MAX32 = 0xffffffff;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
+/** What an entry's record costs in the window besides its data. */
+const RECORD_BYTES = 512;
 
-/**
- * Zip through yazl: streams each entry when its turn comes (files are opened
- * lazily, command output is read as it is produced, with data descriptors),
- * ZIP64 when sizes need it, symlinks as Info-ZIP does (mode S_IFLNK, target as data).
- */
+export interface ZipWriterOptions {
+  /** 0 (store) to 9. */
+  level: number;
+  signal?: AbortSignal | undefined;
+  /** Blocks deflated at once; default: see defaultDeflateConcurrency. */
+  concurrency?: number | undefined;
+  /** 'always' writes every size, offset and count in its ZIP64 form, as a file over 4 GiB needs. */
+  zip64?: Zip64Policy | undefined;
+}
+
+/** Compresses an entry's data block by block, keeping its CRC-32 and length. */
+interface EntryData {
+  crc: number;
+  size: number;
+  next(input: Buffer, final: boolean): Promise<Buffer>;
+}
+
+/** Level 0: the data as it is. */
+class StoredData implements EntryData {
+  crc = 0;
+  size = 0;
+  next(input: Buffer): Promise<Buffer> {
+    this.crc = crc32(input, this.crc);
+    this.size += input.length;
+    return Promise.resolve(input);
+  }
+}
+
 export class ZipWriter implements FormatWriter {
-  private readonly zip = new ZipFile();
-  private readonly drained: Promise<void>;
-  private failure: Error | undefined;
+  private offset = 0;
+  private readonly central: Buffer[] = [];
+  private readonly window: OrderedWindow;
+  private readonly deflater: ThreadPoolDeflater | undefined;
+  private readonly zip64: Zip64Policy;
 
   constructor(
-    sink: ByteSink,
+    private readonly sink: ByteSink,
     private readonly onBytes: (n: number) => void,
-    private readonly level: number,
-    private readonly signal?: AbortSignal,
+    private readonly o: ZipWriterOptions,
   ) {
-    this.zip.on('error', (err: Error) => this.fail(err));
-    this.drained = (async () => {
-      for await (const c of this.zip.outputStream) await sink.write(c as Buffer);
-    })();
-    this.drained.catch((err: unknown) => this.fail(err as Error));
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    (this.zip.outputStream as Readable).destroy(err);
-  }
-
-  private lazy(open: () => Readable): (cb: (err: Error | null, stream: Readable) => void) => void {
-    return (cb) => {
-      const s = open();
-      s.on('error', (err: Error) => this.fail(err));
-      s.on('data', (d: Buffer) => this.onBytes(d.length));
-      cb(null, s);
-    };
+    this.deflater = o.level > 0 ? new ThreadPoolDeflater(o.level, o.concurrency) : undefined;
+    this.window = new OrderedWindow((2 * (this.deflater?.concurrency ?? 1) + 2) * ZIP_BLOCK);
+    this.zip64 = o.zip64 ?? 'auto';
   }
 
   add(e: ArchiveEntry): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const mtime = e.mtime;
     switch (e.type) {
       case 'dir':
-        this.zip.addEmptyDirectory(e.name, { mtime, mode: S_IFDIR | e.mode });
-        break;
+        return this.addWhole(this.info(`${e.name}/`, S_IFDIR | e.mode, e.mtime), Buffer.alloc(0), false);
       case 'symlink':
-        this.zip.addBuffer(Buffer.from(e.target), e.name, { mtime, mode: S_IFLNK | 0o777, compress: false });
-        break;
-      case 'file':
-        this.zip.addReadStreamLazy(
-          e.name,
-          { mtime, mode: S_IFREG | e.mode, size: e.size, compressionLevel: this.level },
-          this.lazy(() => createReadStream(e.path, { highWaterMark: 1 << 20 })),
-        );
-        break;
-      case 'command':
-        this.zip.addReadStreamLazy(
-          e.name,
-          { mtime, mode: S_IFREG | e.mode, compressionLevel: this.level },
-          this.lazy(() => commandOutput(e.argv, { cwd: e.cwd, env: e.env, signal: this.signal })),
-        );
-        break;
+        return this.addWhole(this.info(e.name, S_IFLNK | 0o777, e.mtime), Buffer.from(e.target), false);
+      case 'file': {
+        const info = this.info(e.name, S_IFREG | e.mode, e.mtime);
+        if (e.size <= ZIP_BLOCK)
+          return readWhole(e.path, e.size).then((data) => this.addWhole(info, data, true));
+        return this.addStream(info, fileBlocks(e.path, e.size, ZIP_BLOCK), e.size);
+      }
+      case 'command': {
+        const out = commandOutput(e.argv, { cwd: e.cwd, env: e.env, signal: this.o.signal });
+        const blocks = streamBlocks(out as AsyncIterable<Buffer>, ZIP_BLOCK);
+        return this.addStream(this.info(e.name, S_IFREG | e.mode, e.mtime), blocks, undefined);
+      }
     }
-    return Promise.resolve();
+  }
+
+  private info(name: string, mode: number, mtime: Date): ZipEntryInfo {
+    return { name: Buffer.from(name, 'utf8'), method: METHOD_STORE, mode, mtime };
+  }
+
+  private async write(bytes: Buffer): Promise<void> {
+    if (bytes.length === 0) return;
+    await this.sink.write(bytes);
+    this.offset += bytes.length;
+  }
+
+  /** An entry whose data is one block: CRC and sizes go in its local header. */
+  private async addWhole(info: ZipEntryInfo, data: Buffer, isFile: boolean): Promise<void> {
+    const crc = crc32(data);
+    const work =
+      isFile && this.deflater && data.length > 0
+        ? this.deflater.deflate({ input: data, final: true })
+        : Promise.resolve(undefined);
+    const emit = async (deflated: Buffer | undefined): Promise<void> => {
+      const smaller = deflated !== undefined && deflated.length < data.length;
+      const body = smaller ? deflated : data;
+      const entry = { ...info, method: smaller ? METHOD_DEFLATE : METHOD_STORE };
+      const sizes = { crc, compressed: body.length, uncompressed: data.length };
+      const zip64 = this.zip64 === 'always';
+      const at = this.offset;
+      await this.write(localHeader(entry, sizes, { zip64 }));
+      await this.write(body);
+      if (isFile) this.onBytes(data.length);
+      this.record(entry, sizes, { offset: at, dataDescriptor: false, localZip64: zip64 });
+    };
+    await this.window.push(work, emit, data.length + RECORD_BYTES);
+  }
+
+  /** An entry streamed block by block, its CRC and sizes in a data descriptor after its data. */
+  private async addStream(
+    info: ZipEntryInfo,
+    blocks: AsyncIterable<Buffer>,
+    size: number | undefined,
+  ): Promise<void> {
+    const entry = { ...info, method: this.deflater ? METHOD_DEFLATE : METHOD_STORE };
+    // A size that may not fit in 32 bits is announced in the local header; unknown ones
+    // (command output) are not, and get 8-byte sizes in the descriptor only if they need them.
+    const localZip64 = this.zip64 === 'always' || (size !== undefined && deflateBound(size) >= MAX32);
+    const data: EntryData = this.deflater ? new BlockDeflateStream(this.deflater) : new StoredData();
+    let at = 0;
+    let compressed = 0;
+    const iterator = withLast(blocks);
+    // Read the first block before writing anything: a file that cannot be opened fails first.
+    let first = await iterator.next();
+    await this.window.push(
+      Promise.resolve(),
+      async () => {
+        at = this.offset;
+        await this.write(localHeader(entry, undefined, { zip64: localZip64 }));
+      },
+      RECORD_BYTES,
+    );
+    const push = async (input: Buffer, final: boolean): Promise<void> =>
+      this.window.push(
+        data.next(input, final),
+        async (out) => {
+          await this.write(out);
+          compressed += out.length;
+          this.onBytes(input.length);
+        },
+        input.length,
+      );
+    if (first.done) await push(Buffer.alloc(0), true);
+    for (; !first.done; first = await iterator.next()) {
+      const [input, final] = first.value;
+      await push(input, final);
+    }
+    await this.window.push(
+      Promise.resolve(),
+      async () => {
+        const sizes = { crc: data.crc, compressed, uncompressed: data.size };
+        await this.write(dataDescriptor(sizes, localZip64));
+        this.record(entry, sizes, { offset: at, dataDescriptor: true, localZip64 });
+      },
+      RECORD_BYTES,
+    );
+  }
+
+  private record(
+    entry: ZipEntryInfo,
+    sizes: ZipSizes,
+    o: { offset: number; dataDescriptor: boolean; localZip64: boolean },
+  ): void {
+    this.central.push(centralHeader(entry, sizes, { ...o, zip64: this.zip64 }));
   }
 
   async finish(): Promise<void> {
-    this.zip.end();
-    await Promise.race([this.drained, once(this.zip, 'error').then(([err]) => Promise.reject(err as Error))]);
-    if (this.failure) throw this.failure;
+    await this.window.drain();
+    const offset = this.offset;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for (const record of this.central) {
+      batch.push(record);
+      batchBytes += record.length;
+      if (batchBytes >= ZIP_BLOCK) {
+        await this.write(Buffer.concat(batch));
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    await this.write(Buffer.concat(batch));
+    const d = { entries: this.central.length, size: this.offset - offset, offset };
+    await this.write(endRecords(d, this.zip64));
   }
 }

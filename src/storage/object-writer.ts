@@ -17,6 +17,11 @@ export interface ObjectWriter {
 export interface WriterOptions {
   contentType?: string;
   signal?: AbortSignal;
+  /**
+   * Parts uploaded at once (S3), each holding a part's bytes in memory; default
+   * the store's part concurrency. A slow producer (compression) needs fewer.
+   */
+  partsInFlight?: number;
 }
 
 /** Wraps a writer so every failure comes out as the store's own error type. */

@@ -154,7 +154,7 @@ export class S3Store implements ObjectStore {
       bucket: this.bucket,
       key: this.full(key),
       partSizeBytes: this.settings.partSizeBytes,
-      concurrency: this.settings.partConcurrency,
+      concurrency: Math.max(1, options.partsInFlight ?? this.settings.partConcurrency),
       contentType: options.contentType,
       sse: this.sse,
       signal: options.signal,

@@ -23,26 +23,28 @@ async function bucketEmpty(target: string): Promise<void> {
   assert.deepEqual(uploads.Uploads ?? [], [], 'no unfinished upload');
 }
 
-test('a command that fails after streaming 20 MB leaves no archive and no parts (exit 10)', async () => {
-  const repo = await s3Target.make();
-  const r = await cairn(
-    [
-      'archive',
-      'create',
-      'broken',
-      '--to',
-      repo,
-      '--format',
-      'tar.gz',
-      '--run',
-      'dump.sql=head -c 20000000 /dev/urandom; echo "disk on fire" >&2; exit 3',
-    ],
-    { env: s3Target.env() },
-  );
-  assert.equal(r.code, 10, r.stderr);
-  assert.match(r.stderr, /exited with 3: disk on fire/);
-  await bucketEmpty(repo);
-});
+for (const format of ['tar.gz', 'zip'] as const) {
+  test(`${format}: a command that fails after streaming 20 MB leaves no archive and no parts (exit 10)`, async () => {
+    const repo = await s3Target.make();
+    const r = await cairn(
+      [
+        'archive',
+        'create',
+        'broken',
+        '--to',
+        repo,
+        '--format',
+        format,
+        '--run',
+        'dump.sql=head -c 20000000 /dev/urandom; echo "disk on fire" >&2; exit 3',
+      ],
+      { env: s3Target.env() },
+    );
+    assert.equal(r.code, 10, r.stderr);
+    assert.match(r.stderr, /exited with 3: disk on fire/);
+    await bucketEmpty(repo);
+  });
+}
 
 test('a command that does not exist is a clear error', async () => {
   const repo = join(await mkdtemp(join(tmpdir(), 'cairn-arc-')), 'r');
