@@ -41,6 +41,68 @@ export interface PolicyOptions {
   topics?: string[] | undefined;
   /** Let trim delete snapshots cairn does not manage (`--unmanaged`). */
   unmanaged?: boolean | undefined;
+  /** The KMS keys `snapshot copy --kms-key` encrypts with (id, ARN, alias name or alias ARN). */
+  kmsKeys?: string[] | undefined;
+}
+
+/**
+ * Tags written after creation, when an instance has more volumes than fit into one tag set
+ * (execute-create.ts): only these keys, and only on snapshots cairn created (they carry
+ * cairn:managed from their creation). Without these conditions the role could tag any
+ * snapshot `cairn:managed=true` and so make it deletable by trim.
+ */
+export const LATE_TAG_KEYS = ['cairn:series', 'cairn:volume'];
+const lateTags: Grant = {
+  action: 'ec2:CreateTags',
+  resource: SNAPSHOTS,
+  why: 'series tags that did not fit into the create call of an instance with many volumes',
+  condition: {
+    StringEquals: { 'aws:ResourceTag/cairn:managed': 'true' },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': LATE_TAG_KEYS },
+  },
+};
+
+/**
+ * What CopySnapshot with KmsKeyId needs of the destination key, as the EBS encryption guide
+ * lists it: CreateGrant (restricted to grants for AWS resources), Decrypt, DescribeKey,
+ * GenerateDataKeyWithoutPlaintext, ReEncrypt*. Used only through EC2 (kms:ViaService). A key
+ * named by alias is matched by its alias (kms:ResourceAliases): IAM policies name keys by key
+ * ARN, never by alias.
+ */
+function kmsGrants(keys: readonly string[]): Grant[] {
+  return keys.flatMap((key) => {
+    const { resource, alias } = kmsResource(key);
+    const scope = {
+      StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' },
+      ...(alias ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } } : {}),
+    };
+    const use = (action: string, why: string): Grant => ({ action, resource, why, condition: scope });
+    return [
+      use('kms:Decrypt', '--kms-key: read the data key of the encrypted copy'),
+      use('kms:DescribeKey', '--kms-key: EC2 checks the key'),
+      use('kms:GenerateDataKeyWithoutPlaintext', '--kms-key: a data key for the copy'),
+      use('kms:ReEncrypt*', '--kms-key: re-encrypt the source data key under this key'),
+      {
+        action: 'kms:CreateGrant',
+        resource,
+        why: '--kms-key: EC2 holds a grant on the key while it copies',
+        condition: { ...scope, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      },
+    ];
+  });
+}
+
+/** The key ARN pattern a key id, key ARN, alias name or alias ARN stands for. */
+export function kmsResource(key: string): { resource: string; alias: string | undefined } {
+  const arn = /^arn:(aws[\w-]*):kms:([^:]*):(\d*):(key|alias)\/(.+)$/.exec(key);
+  if (arn) {
+    const [, partition = 'aws', region = '*', account = '*', kind, name = ''] = arn;
+    return kind === 'key'
+      ? { resource: key, alias: undefined }
+      : { resource: `arn:${partition}:kms:${region}:${account}:key/*`, alias: `alias/${name}` };
+  }
+  if (key.startsWith('alias/')) return { resource: 'arn:aws:kms:*:*:key/*', alias: key };
+  return { resource: `arn:aws:kms:*:*:key/${key}`, alias: undefined };
 }
 
 function catalog(o: PolicyOptions): Record<IamCommand, Grant[]> {
@@ -53,8 +115,8 @@ function catalog(o: PolicyOptions): Record<IamCommand, Grant[]> {
       describeSnapshots,
       { action: 'ec2:CreateSnapshots', resource: '*', why: 'crash-consistent snapshots of an instance' },
       { action: 'ec2:CreateSnapshot', resource: '*', why: '--per-volume, and volumes without an instance' },
-      // Tags that do not fit into the create call are added right after it.
-      { action: 'ec2:CreateTags', resource: SNAPSHOTS, why: 'tag snapshots as they are created' },
+      tagOnCreate(['CreateSnapshots', 'CreateSnapshot']),
+      lateTags,
       { action: 'ec2:StopInstances', resource: INSTANCES, why: '--stop' },
       { action: 'ec2:StartInstances', resource: INSTANCES, why: '--stop: start it again' },
       publish,
@@ -76,6 +138,7 @@ function catalog(o: PolicyOptions): Record<IamCommand, Grant[]> {
       describeSnapshots,
       { action: 'ec2:CopySnapshot', resource: '*', why: 'replicate to other regions' },
       tagOnCreate(['CopySnapshot']),
+      ...kmsGrants(o.kmsKeys ?? []),
       publish,
     ],
     'snapshot list': [regions, describeSnapshots],
@@ -136,6 +199,14 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
+/** The actions of a grant that only allows tagging as part of them (`ec2:CreateAction`). */
+function createActions(g: { condition?: Grant['condition'] }): string[] | undefined {
+  const c = g.condition;
+  if (!c || Object.keys(c).length !== 1 || Object.keys(c.StringEquals ?? {}).length !== 1) return undefined;
+  const v = c.StringEquals?.['ec2:CreateAction'];
+  return v === undefined ? undefined : Array.isArray(v) ? v : [v];
+}
+
 /** One statement per distinct resource and condition; actions sorted; stable output. */
 export function policyFor(commands: readonly IamCommand[], o: PolicyOptions = {}): PolicyDocument {
   const c = catalog(o);
@@ -146,9 +217,14 @@ export function policyFor(commands: readonly IamCommand[], o: PolicyOptions = {}
   for (const cmd of commands) {
     for (const g of c[cmd]) {
       const resource = g.action === 'sns:Publish' && o.topics?.length ? o.topics : g.resource;
-      const key = JSON.stringify([resource, g.condition ?? null]);
+      // Tagging on creation by several commands is one grant with every creating action.
+      const creating = createActions(g);
+      const key = JSON.stringify([resource, creating ? [g.action, 'on create'] : (g.condition ?? null)]);
       const grp = groups.get(key) ?? { resource, condition: g.condition, actions: new Set<string>() };
       grp.actions.add(g.action);
+      const merged = createActions(grp);
+      if (creating && merged && grp.condition !== g.condition)
+        grp.condition = { StringEquals: { 'ec2:CreateAction': [...new Set([...merged, ...creating])] } };
       groups.set(key, grp);
     }
   }
@@ -186,9 +262,19 @@ function sidFor(resource: string | string[], condition: Grant['condition'], used
         ? 'Snapshots'
         : r.includes(':instance/')
           ? 'Instances'
-          : 'Topics';
-  const cond = condition ? (Object.keys(Object.values(condition)[0] ?? {})[0] ?? '') : '';
-  const suffix = cond.includes('CreateAction') ? 'OnCreate' : cond.includes('ResourceTag') ? 'Managed' : '';
+          : r.includes(':kms:')
+            ? 'Keys'
+            : 'Topics';
+  const keys = Object.values(condition ?? {}).flatMap((c) => Object.keys(c));
+  const suffix = keys.includes('ec2:CreateAction')
+    ? 'OnCreate'
+    : keys.includes('aws:TagKeys')
+      ? 'LateTags'
+      : keys.includes('kms:GrantIsForAWSResource')
+        ? 'Grants'
+        : keys.some((k) => k.startsWith('aws:ResourceTag/'))
+          ? 'Managed'
+          : '';
   let sid = `Cairn${noun}${suffix}`;
   for (let n = 2; used.has(sid); n++) sid = `Cairn${noun}${suffix}${n}`;
   used.add(sid);

@@ -18,6 +18,12 @@ export const PUBLISHED_LIMITS: Readonly<Record<ActionClass, BucketSpec>> = {
   describeUnfiltered: { capacity: 50, refillPerSec: 10 },
 };
 
+/**
+ * The largest burst of any bucket (100). Calls in flight per region and sockets per client are
+ * sized to it, so a burst goes out in one round trip instead of waves.
+ */
+export const LARGEST_BURST = Math.max(...Object.values(PUBLISHED_LIMITS).map((b) => b.capacity));
+
 const EBS_CREATE = new Set(['CreateSnapshot', 'CreateSnapshots', 'DeleteSnapshot', 'CreateVolume']);
 
 /**

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { LimitFunction } from 'p-limit';
 import { backoffDelay } from '../core/retry.js';
 import { awsCode, isThrottle, isTransient } from './aws-errors.js';
-import { classOf, PUBLISHED_LIMITS } from './limits.js';
+import { classOf, LARGEST_BURST, PUBLISHED_LIMITS } from './limits.js';
 import type { ActionClass, BucketSpec } from './limits.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -12,7 +12,7 @@ export interface SchedulerOptions {
   limits?: Partial<Record<ActionClass, BucketSpec>> | undefined;
   /** One bucket per action (as EC2 meters today) or one per class (stricter). */
   scope?: 'action' | 'class' | undefined;
-  /** Calls in flight per region. */
+  /** Calls in flight per region (default: the largest bucket's burst, 100). */
   concurrency?: number | undefined;
   /** Backoff after RequestLimitExceeded: full jitter from this base up to maxMs; retried without end. */
   throttleBaseMs?: number | undefined;
@@ -58,7 +58,7 @@ export interface SchedulerStats {
 
 export const SCHEDULER_DEFAULTS = {
   scope: 'action',
-  concurrency: 64,
+  concurrency: LARGEST_BURST,
   throttleBaseMs: 200,
   throttleMaxMs: 20_000,
   transientAttempts: 5,

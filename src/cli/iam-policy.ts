@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { explainPolicy, IAM_COMMANDS, parseIamCommands, policyFor } from '../aws/iam.js';
+import { CairnError } from '../core/errors.js';
 import { parseTopic } from '../ebs/notify.js';
 import type { Runner } from './main.js';
 import { table } from './output.js';
@@ -12,12 +13,25 @@ export function registerIamPolicy(program: Command, runner: Runner): void {
     .description('Print the least-privilege IAM policy (JSON) for the given cairn commands.')
     .option('--topic <arn>', 'allow sns:Publish only to this topic (repeatable; default any topic)', collect)
     .option('--unmanaged', 'let trim delete snapshots cairn did not create')
+    .option(
+      '--kms-key <id>',
+      'the KMS key of `snapshot copy --kms-key` (id, ARN or alias; repeatable): adds the KMS permissions the copy needs',
+      collect,
+    )
     .option('--explain', 'list each action with the reason it is needed, instead of the policy')
     .action(async (words: string[], _o: unknown, c: Command) => {
       await runner.run(c, (ctx) => {
-        const f = c.opts<{ topic?: string[]; unmanaged?: boolean; explain?: boolean }>();
+        const f = c.opts<{ topic?: string[]; unmanaged?: boolean; explain?: boolean; kmsKey?: string[] }>();
         const commands = parseIamCommands(words);
-        const o = { topics: f.topic?.map((t) => parseTopic(t, '--topic')), unmanaged: f.unmanaged };
+        if (f.kmsKey?.length && !commands.includes('snapshot copy'))
+          throw new CairnError('USAGE', '--kms-key is for the policy of snapshot copy', {
+            hint: 'e.g. cairn iam-policy snapshot copy --kms-key alias/backups',
+          });
+        const o = {
+          topics: f.topic?.map((t) => parseTopic(t, '--topic')),
+          unmanaged: f.unmanaged,
+          kmsKeys: f.kmsKey,
+        };
         if (f.explain) {
           const rows = explainPolicy(commands, o);
           ctx.out.result(rows, () =>

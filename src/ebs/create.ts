@@ -11,7 +11,8 @@ import { countStates, isFailure } from './outcome.js';
 import type { RegionFailure, VolumeOutcome } from './outcome.js';
 import { SNAPSHOT_DEFAULTS } from './options.js';
 import { planCreate } from './plan-create.js';
-import type { CreateMode, CreatePlan } from './plan-create.js';
+import type { CreateMode, CreateOptions, CreatePlan } from './plan-create.js';
+import { plannedOutcomes, progressAcrossRegions, skippedOutcomes } from './create-outcomes.js';
 import type { Ec2Api, Notifier } from './ports.js';
 import { isEmptySelection, missingIds, resolveRegions, selectTargets } from './select.js';
 import type { Selection, Target } from './select.js';
@@ -66,25 +67,7 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
   const regionErrors: RegionFailure[] = [];
-  const targets: Target[] = [];
-  await Promise.all(
-    regions.map(async (region) => {
-      try {
-        targets.push(...(await selectTargets(o.api, region, o.selection)));
-      } catch (err) {
-        const e = fromAwsError(err, `selecting in ${region}`);
-        regionErrors.push({ region, error: e.toJSON() });
-        reporter.event({ level: 'error', type: 'snapshot.region', message: e.message, region });
-      }
-    }),
-  );
-  if (regionErrors.length === regions.length && regions.length > 0) {
-    const first = regionErrors[0];
-    throw new CairnError(first?.error.code ?? 'INTERNAL', first?.error.message ?? 'no region answered', {
-      hint: first?.error.hint,
-    });
-  }
-  const plan: CreatePlan = planCreate(targets, {
+  const createOptions: CreateOptions = {
     mode: o.mode ?? 'live',
     perVolume: o.perVolume ?? false,
     runId,
@@ -93,18 +76,45 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
     label: o.label,
     protect: o.protect,
     copyTags: o.copyTags,
-  });
-  const skipped: VolumeOutcome[] = plan.skipped.map((s) => ({
-    region: s.region,
-    instanceId: s.instanceId,
-    volumeId: s.volumeId,
-    device: s.device,
-    series: s.series,
-    snapshotId: undefined,
-    state: s.error ? 'failed' : 'skipped',
-    error: s.error ? s.reason : undefined,
-    note: s.error ? undefined : s.reason,
-  }));
+  };
+  const pollMs = o.pollMs ?? SNAPSHOT_DEFAULTS.pollMs;
+  const progress = progressAcrossRegions(reporter);
+  // Each region goes from selection to creation on its own: one that answers early does not
+  // wait for the others.
+  const done = await Promise.all(
+    regions.map(async (region) => {
+      let targets: Target[];
+      try {
+        targets = await selectTargets(o.api, region, o.selection);
+      } catch (err) {
+        const e = fromAwsError(err, `selecting in ${region}`);
+        regionErrors.push({ region, error: e.toJSON() });
+        reporter.event({ level: 'error', type: 'snapshot.region', message: e.message, region });
+        return { targets: [], items: [], skipped: [] };
+      }
+      const plan: CreatePlan = planCreate(targets, createOptions);
+      const items = o.dryRun
+        ? plannedOutcomes(plan)
+        : await executeCreate(plan, {
+            api: o.api,
+            reporter: progress(region),
+            clock,
+            pollMs,
+            stopTimeoutMs: o.stopTimeoutMs ?? SNAPSHOT_DEFAULTS.stopTimeoutMs,
+            signal: o.signal,
+          });
+      return { targets, items, skipped: skippedOutcomes(plan) };
+    }),
+  );
+  if (regionErrors.length === regions.length && regions.length > 0) {
+    const first = regionErrors[0];
+    throw new CairnError(first?.error.code ?? 'INTERNAL', first?.error.message ?? 'no region answered', {
+      hint: first?.error.hint,
+    });
+  }
+  const targets = done.flatMap((d) => d.targets);
+  let items = done.flatMap((d) => d.items);
+  const skipped = done.flatMap((d) => d.skipped);
   const answered = regions.filter((r) => !regionErrors.some((e) => e.region === r));
   for (const id of missingIds(o.selection, targets)) {
     skipped.push({
@@ -118,41 +128,15 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
       error: `not found in ${answered.join(', ')}`,
     });
   }
-  let items: VolumeOutcome[];
-  if (o.dryRun) {
-    items = plan.requests.flatMap((r) =>
-      r.volumes.map((v) => ({
-        region: r.region,
-        instanceId: r.instanceId,
-        volumeId: v.volumeId,
-        device: v.device,
-        series: v.series,
-        snapshotId: undefined,
-        state: 'planned' as const,
-        error: undefined,
-        note: r.stop ? 'would stop the instance first' : r.perVolume ? 'CreateSnapshot' : 'CreateSnapshots',
-      })),
-    );
-  } else {
-    const pollMs = o.pollMs ?? SNAPSHOT_DEFAULTS.pollMs;
-    items = await executeCreate(plan, {
-      api: o.api,
-      reporter,
-      clock,
+  if (!o.dryRun && o.wait)
+    await waitAndUpdate(o.api, items, {
       pollMs,
-      stopTimeoutMs: o.stopTimeoutMs ?? SNAPSHOT_DEFAULTS.stopTimeoutMs,
+      timeoutMs: o.waitTimeoutMs ?? SNAPSHOT_DEFAULTS.waitTimeoutMs,
+      clock,
+      reporter,
       signal: o.signal,
+      runId,
     });
-    if (o.wait)
-      await waitAndUpdate(o.api, items, {
-        pollMs,
-        timeoutMs: o.waitTimeoutMs ?? SNAPSHOT_DEFAULTS.waitTimeoutMs,
-        clock,
-        reporter,
-        signal: o.signal,
-        runId,
-      });
-  }
   items = [...items, ...skipped];
   const result: SnapshotCreateResult = {
     runId,

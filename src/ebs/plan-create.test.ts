@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { LATE_TAG_KEYS } from '../aws/iam.js';
 import { planCreate } from './plan-create.js';
 import type { CreateOptions } from './plan-create.js';
 import type { Target } from './select.js';
@@ -90,6 +91,10 @@ test('more volumes than fit in 50 tags: series first, the rest tagged after crea
   const inline = Object.keys(r.tags).filter((k) => k.startsWith('cairn:series:')).length;
   assert.equal(inline + Object.keys(r.lateTags).length, 49);
   assert.ok(r.notes.some((n) => /after creation/.test(n)));
+  // The IAM policy lets CreateTags after creation write only these keys, on managed snapshots.
+  assert.equal(r.tags['cairn:managed'], 'true');
+  for (const late of Object.values(r.lateTags))
+    for (const k of Object.keys(late)) assert.ok(LATE_TAG_KEYS.includes(k), `late tag ${k}`);
 });
 
 test('series keys follow the template and survive volume replacement', () => {

@@ -97,3 +97,21 @@ test('the policy document: scoped resources and conditions, several commands mer
   const explain = await cairn(['iam-policy', 'all', '--explain']);
   assert.match(explain.stdout, /ec2:StopInstances\s+--stop/);
 });
+
+test('iam-policy snapshot copy --kms-key adds the KMS permissions of an encrypted copy', async () => {
+  const r = await cairn(['iam-policy', 'snapshot', 'copy', '--kms-key', 'alias/backups']);
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout) as Policy;
+  const kms = p.Statement.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+  assert.deepEqual(kms.flatMap((s) => s.Action).sort(), [
+    'kms:CreateGrant',
+    'kms:Decrypt',
+    'kms:DescribeKey',
+    'kms:GenerateDataKeyWithoutPlaintext',
+    'kms:ReEncrypt*',
+  ]);
+  assert.ok(kms.every((s) => s.Resource === 'arn:aws:kms:*:*:key/*' && s.Condition !== undefined));
+  const wrong = await cairn(['iam-policy', 'snapshot', 'trim', '--kms-key', 'alias/backups']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /--kms-key/);
+});

@@ -27,7 +27,14 @@ import {
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { COPY_VOLUME_ID, fleet, startEc2Sim, type Ec2Sim, type Ec2SimOptions } from './index.js';
+import {
+  COPY_VOLUME_ID,
+  fleet,
+  startEc2Sim,
+  startEc2SimProcess,
+  type Ec2Sim,
+  type Ec2SimOptions,
+} from './index.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -79,6 +86,8 @@ test('DescribeSnapshots pages 2,500 snapshots by 1000 and applies filters as EC2
         description: i % 10 === 0 ? `nightly ${i}` : `adhoc ${i}`,
         tags: i % 5 === 0 ? { series: 'db', tier: i % 3 ? 'gold' : 'silver' } : {},
         state: i === 7 ? 'pending' : 'completed',
+        // Pending for as long as the test may take, however slow the machine.
+        durationMs: 86_400_000,
       });
     }
     sim.addSnapshot('us-east-1', { ownerId: '999999999999', public: true, description: 'someone else' });
@@ -606,4 +615,46 @@ test('fleet builds 1,000 volumes on 250 instances in 3 regions', async () => {
       built.byRegion.get('eu-west-1')?.filter((_, i) => i % 2 === 0).length,
     );
   });
+});
+
+test('the simulator in a process of its own answers the SDK and reports its calls', async () => {
+  const sim = await startEc2SimProcess(
+    { regions: ['us-east-1', 'eu-west-1'], rateLimits: false },
+    { regions: ['us-east-1', 'eu-west-1'], instances: 4, volumesPerInstance: 2, tags: { Backup: 'daily' } },
+  );
+  try {
+    const ec2 = new EC2Client({
+      region: 'eu-west-1',
+      endpoint: sim.endpoint,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const out = await ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Backup', Values: ['daily'] }] }),
+    );
+    ec2.destroy();
+    const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    assert.equal(instances.length, 2);
+    assert.ok(instances.every((i) => i.BlockDeviceMappings?.length === 2));
+    const calls = await sim.calls();
+    assert.deepEqual(
+      calls.map((c) => [c.action, c.region, c.status]),
+      [['DescribeInstances', 'eu-west-1', 200]],
+    );
+    assert.ok((await sim.cpuMs()) > 0);
+    await sim.clearRecords();
+    assert.deepEqual(await sim.calls(), []);
+
+    // A fresh simulator in the same process: new fleet, new records.
+    await sim.restart(
+      { regions: ['eu-west-1'], rateLimits: false },
+      { regions: ['eu-west-1'], instances: 3, volumesPerInstance: 1 },
+    );
+    const again = new EC2Client({ region: 'eu-west-1', endpoint: sim.endpoint, credentials });
+    const fresh = await again.send(new DescribeInstancesCommand({}));
+    again.destroy();
+    assert.equal((fresh.Reservations ?? []).flatMap((r) => r.Instances ?? []).length, 3);
+    assert.equal((await sim.calls()).length, 1);
+  } finally {
+    await sim.close();
+  }
 });

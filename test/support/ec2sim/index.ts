@@ -27,6 +27,7 @@ export type { ImageSeed, InstanceSeed, SnapshotSeed, StandaloneVolumeSeed, Volum
 export { fleet, type Fleet, type FleetMember, type FleetSpec } from './fleet.js';
 export { COPY_VOLUME_ID } from './handlers/copy.js';
 export { SimClock } from './clock.js';
+export { startEc2SimProcess, type Ec2SimProcess } from './process.js';
 export type { SimState, RegionState } from './state.js';
 
 export class Ec2Sim {

@@ -17,29 +17,32 @@ export function parseQuery(flat: Record<string, string>): QMap {
     let node: QMap | QList = root;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i] as string;
-      const slot: string | number = Array.isArray(node) ? Number(part) - 1 : part;
-      if (Array.isArray(node) && !isIndex(part)) break;
-      const last = i === parts.length - 1;
-      const get = (): QValue | undefined =>
-        Array.isArray(node) ? node[slot as number] : node[slot as string];
-      const put = (v: QValue): void => {
-        if (Array.isArray(node)) node[slot as number] = v;
-        else node[slot as string] = v;
-      };
-      if (last) {
-        put(value);
+      const inList = Array.isArray(node);
+      if (inList && !isIndex(part)) break;
+      const slot = inList ? Number(part) - 1 : part;
+      if (i === parts.length - 1) {
+        setSlot(node, slot, value);
         break;
       }
-      let child = get();
+      let child = getSlot(node, slot);
       const wantList = isIndex(parts[i + 1] as string);
       if (child === undefined || typeof child === 'string' || Array.isArray(child) !== wantList) {
         child = wantList ? [] : {};
-        put(child);
+        setSlot(node, slot, child);
       }
       node = child;
     }
   }
   return root;
+}
+
+function getSlot(node: QMap | QList, slot: string | number): QValue | undefined {
+  return Array.isArray(node) ? node[slot as number] : node[slot as string];
+}
+
+function setSlot(node: QMap | QList, slot: string | number, v: QValue): void {
+  if (Array.isArray(node)) node[slot as number] = v;
+  else node[slot as string] = v;
 }
 
 export function str(node: QValue | undefined, key: string): string | undefined {

@@ -25,6 +25,11 @@ export class SimState {
   readonly regions = new Map<string, RegionState>();
   private seq = 0;
   private readonly pending = new Set<Snapshot>();
+  /** The pending snapshots of each volume (an index of `pending`). */
+  private readonly pendingByVolume = new Map<string, Set<Snapshot>>();
+  /** Random bytes for new ids, drawn in blocks rather than one system call per id. */
+  private entropy = Buffer.alloc(0);
+  private entropyAt = 0;
   private readonly moving = new Set<Instance | Volume>();
   /** Simulated time before which a resource created through the API is not yet visible everywhere. */
   private readonly visibleAt = new Map<string, number>();
@@ -45,7 +50,13 @@ export class SimState {
   }
 
   newId(prefix: string): string {
-    return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+    if (this.entropyAt + 9 > this.entropy.length) {
+      this.entropy = randomBytes(4608);
+      this.entropyAt = 0;
+    }
+    const hex = this.entropy.toString('hex', this.entropyAt, this.entropyAt + 9);
+    this.entropyAt += 9;
+    return `${prefix}-${hex.slice(0, 17)}`;
   }
 
   now(): number {
@@ -55,12 +66,27 @@ export class SimState {
   /** Registers a snapshot (pending ones are tracked until they end). */
   putSnapshot(s: Snapshot): void {
     this.region(s.region).snapshots.set(s.id, s);
-    if (s.state === 'pending') this.pending.add(s);
+    if (s.state === 'pending') {
+      this.pending.add(s);
+      let of = this.pendingByVolume.get(s.volumeId);
+      if (!of) {
+        of = new Set();
+        this.pendingByVolume.set(s.volumeId, of);
+      }
+      of.add(s);
+    }
   }
 
   removeSnapshot(s: Snapshot): void {
     this.region(s.region).snapshots.delete(s.id);
+    this.unpend(s);
+  }
+
+  private unpend(s: Snapshot): void {
     this.pending.delete(s);
+    const of = this.pendingByVolume.get(s.volumeId);
+    of?.delete(s);
+    if (of?.size === 0) this.pendingByVolume.delete(s.volumeId);
   }
 
   putVolume(v: Volume): void {
@@ -95,11 +121,11 @@ export class SimState {
     const now = this.now();
     for (const s of this.pending) {
       if (s.state !== 'pending') {
-        this.pending.delete(s);
+        this.unpend(s);
       } else if (s.completesAt <= now) {
         s.state = s.endState;
         if (s.state === 'error') s.stateMessage ??= 'Snapshot creation failed';
-        this.pending.delete(s);
+        this.unpend(s);
       }
     }
     for (const r of this.moving) {
@@ -129,7 +155,7 @@ export class SimState {
 
   pendingSnapshotsOf(volumeId: string): number {
     let n = 0;
-    for (const s of this.pending) if (s.state === 'pending' && s.volumeId === volumeId) n++;
+    for (const s of this.pendingByVolume.get(volumeId) ?? []) if (s.state === 'pending') n++;
     return n;
   }
 

@@ -11,8 +11,10 @@ const ENTITIES: Record<string, string> = {
   "'": '&apos;',
 };
 
+const SPECIAL = /[&<>"']/;
+
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+  return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c) : s;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
