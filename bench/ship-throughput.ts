@@ -2,7 +2,7 @@
 // and against `cp -r` to a local directory, on (a) 8 files of 256 MiB and
 // (b) 10,000 files of 64 KiB of random data.
 //
-//   node --import tsx bench/ship-throughput.ts [--data DIR] [--only a|b] [--runs N] [--small]
+//   node --import tsx bench/ship-throughput.ts [--data DIR] [--only a|b] [--target s3|local] [--runs N] [--small]
 //
 // Every tool gets a fresh bucket (or an absent destination), the same files
 // with a warm page cache, and a clean start (`sync` first). Each tool uses its
@@ -32,6 +32,7 @@ const { values: flags } = parseArgs({
   options: {
     data: { type: 'string' },
     only: { type: 'string' },
+    target: { type: 'string' },
     runs: { type: 'string', default: '1' },
     small: { type: 'boolean', default: false },
   },
@@ -40,6 +41,9 @@ const header = reportHeader();
 const runs = Number(flags.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number above 0`);
 if (flags.only && !['a', 'b'].includes(flags.only)) throw new Error('--only takes a or b');
+if (flags.target && !['s3', 'local'].includes(flags.target)) throw new Error('--target takes s3 or local');
+const toS3 = flags.target !== 'local';
+const toLocal = flags.target !== 's3';
 
 const data = dataDir(flags.data);
 const datasets = [
@@ -120,8 +124,8 @@ try {
       ['cp -r; sync', []],
     ]);
     for (let run = 0; run < runs; run++) {
-      process.stderr.write(`${label}, run ${run + 1}/${runs}, to S3\n`);
-      for (const tool of rotate([...s3Runs.keys()], run)) {
+      if (toS3) process.stderr.write(`${label}, run ${run + 1}/${runs}, to S3\n`);
+      for (const tool of toS3 ? rotate([...s3Runs.keys()], run) : []) {
         const bucket = await s3.newBucket(`bench-${d.id}-${tool}`);
         const cmd =
           tool === 'cairn'
@@ -134,6 +138,7 @@ try {
         if (held.bytes < bytes) throw new Error(`${tool} stored only ${held.bytes} of ${bytes} bytes`);
         s3Runs.get(tool)!.push(m);
       }
+      if (!toLocal) continue;
       process.stderr.write(`${label}, run ${run + 1}/${runs}, to a local directory\n`);
       // One untimed copy first: on a VM whose free memory goes back to the host, the first
       // run to fill the page cache after a while pays for getting it back (seen: cp -r 0.5 s vs 4.7 s).
@@ -157,12 +162,16 @@ try {
       }
     }
     const med = (m: Map<string, Measured[]>) => new Map([...m].map(([k, v]) => [k, medianOf(v)]));
-    tables.push(
-      `### ${label} to S3`,
-      markdownTable(HEADER, rows(med(s3Runs), bytes, 'cairn', ['aws', 'rclone'])),
-      `### ${label} to a local directory`,
-      markdownTable(HEADER, rows(med(localRuns), bytes, 'cairn', ['cp -r', 'cp -r; sync'])),
-    );
+    if (toS3)
+      tables.push(
+        `### ${label} to S3`,
+        markdownTable(HEADER, rows(med(s3Runs), bytes, 'cairn', ['aws', 'rclone'])),
+      );
+    if (toLocal)
+      tables.push(
+        `### ${label} to a local directory`,
+        markdownTable(HEADER, rows(med(localRuns), bytes, 'cairn', ['cp -r', 'cp -r; sync'])),
+      );
   }
 } finally {
   await s3.stop();
