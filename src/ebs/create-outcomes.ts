@@ -1,6 +1,21 @@
 import type { Progress, Reporter } from '../core/reporter.js';
 import type { VolumeOutcome } from './outcome.js';
-import type { CreatePlan } from './plan-create.js';
+import type { CreatePlan, CreateRequest, PlannedVolume } from './plan-create.js';
+
+type VolumeRef = Pick<PlannedVolume, 'volumeId' | 'device'> & { series: string | undefined };
+
+/** The summary row of one volume of a request: failed unless `rest` says otherwise. */
+export const outcomeRow = (r: CreateRequest, v: VolumeRef, rest: Partial<VolumeOutcome>): VolumeOutcome => ({
+  region: r.region,
+  instanceId: r.instanceId,
+  volumeId: v.volumeId,
+  device: v.device,
+  series: v.series,
+  snapshotId: undefined,
+  state: 'failed',
+  error: undefined,
+  ...rest,
+});
 
 /** The summary rows of what a plan leaves out: excluded devices, refused instances. */
 export function skippedOutcomes(plan: CreatePlan): VolumeOutcome[] {
@@ -20,17 +35,12 @@ export function skippedOutcomes(plan: CreatePlan): VolumeOutcome[] {
 /** The summary rows of a dry run: what each request would do. */
 export function plannedOutcomes(plan: CreatePlan): VolumeOutcome[] {
   return plan.requests.flatMap((r) =>
-    r.volumes.map((v) => ({
-      region: r.region,
-      instanceId: r.instanceId,
-      volumeId: v.volumeId,
-      device: v.device,
-      series: v.series,
-      snapshotId: undefined,
-      state: 'planned' as const,
-      error: undefined,
-      note: r.stop ? 'would stop the instance first' : r.perVolume ? 'CreateSnapshot' : 'CreateSnapshots',
-    })),
+    r.volumes.map((v) =>
+      outcomeRow(r, v, {
+        state: 'planned',
+        note: r.stop ? 'would stop the instance first' : r.perVolume ? 'CreateSnapshot' : 'CreateSnapshots',
+      }),
+    ),
   );
 }
 

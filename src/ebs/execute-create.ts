@@ -4,7 +4,8 @@ import type { Reporter } from '../core/reporter.js';
 import { awsMessage } from '../aws/aws-errors.js';
 import { InstanceWatcher } from './instance-watch.js';
 import type { VolumeOutcome } from './outcome.js';
-import type { CreatePlan, CreateRequest, PlannedVolume } from './plan-create.js';
+import type { CreatePlan, CreateRequest } from './plan-create.js';
+import { outcomeRow as row } from './create-outcomes.js';
 import type { Ec2Api } from './ports.js';
 import { ensureStarted, stopAndWait } from './stop-start.js';
 import { TAG } from './tags.js';
@@ -18,20 +19,6 @@ export interface ExecuteCreateOptions {
   stopTimeoutMs: number;
   signal?: AbortSignal | undefined;
 }
-
-type VolumeRef = Pick<PlannedVolume, 'volumeId' | 'device'> & { series: string | undefined };
-
-const row = (r: CreateRequest, v: VolumeRef, rest: Partial<VolumeOutcome>): VolumeOutcome => ({
-  region: r.region,
-  instanceId: r.instanceId,
-  volumeId: v.volumeId,
-  device: v.device,
-  series: v.series,
-  snapshotId: undefined,
-  state: 'failed',
-  error: undefined,
-  ...rest,
-});
 
 /**
  * Carries out a create plan: every request at once (the scheduler paces the calls), instances
