@@ -31,6 +31,8 @@ export function makeAwsClients(o: AwsClientOptions = {}): AwsClients {
   const agent = { keepAlive: true, maxSockets: o.maxSockets ?? LARGEST_BURST };
   const requestHandler = {
     requestTimeout: o.requestTimeoutMs ?? 30_000,
+    // Without it the SDK only logs a warning when the time is up.
+    throwOnRequestTimeout: true,
     httpAgent: agent,
     httpsAgent: agent,
   };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { CairnConfig } from '../config/schema.js';
+import { parseDuration } from '../core/duration.js';
 import { openStore } from '../storage/open-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { S3Settings } from '../storage/s3-client.js';
@@ -65,6 +66,7 @@ export function s3SettingsFrom(config: CairnConfig, f: StorageFlags): S3Settings
     kmsKeyId: f.sseKmsKeyId ?? c.kmsKeyId,
     partSizeBytes: c.partSizeMiB ? c.partSizeMiB * 1024 * 1024 : undefined,
     partConcurrency: c.partConcurrency,
+    requestTimeoutMs: c.requestTimeout ? parseDuration(c.requestTimeout, 's3.requestTimeout') : undefined,
   };
 }
 

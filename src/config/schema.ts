@@ -23,6 +23,8 @@ export const s3Schema = z
     kmsKeyId: z.string().optional(),
     partSizeMiB: z.number().int().min(5).max(5120).optional(),
     partConcurrency: z.number().int().min(1).max(64).optional(),
+    /** e.g. '2m': a connection idle this long is given up and the request retried. */
+    requestTimeout: z.string().optional(),
   })
   .strict();
 

@@ -13,6 +13,12 @@ export interface S3Settings {
   partConcurrency?: number | undefined;
   /** Smallest multipart part; larger files get larger parts (at most 10,000 parts). */
   partSizeBytes?: number | undefined;
+  /**
+   * A connection that moves no byte for this long is given up, and the request
+   * retried: a server that accepts requests and never answers (a full Ceph
+   * cluster pauses writes so) must not stall a run for ever.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 export const S3_DEFAULTS = {
@@ -20,6 +26,8 @@ export const S3_DEFAULTS = {
   partConcurrency: 4,
   partSizeBytes: 8 * 1024 * 1024,
   maxAttempts: 4,
+  requestTimeoutMs: 120_000,
+  connectionTimeoutMs: 30_000,
 } as const;
 
 export interface ResolvedS3Settings extends S3Settings {
@@ -27,6 +35,7 @@ export interface ResolvedS3Settings extends S3Settings {
   forcePathStyle: boolean;
   partConcurrency: number;
   partSizeBytes: number;
+  requestTimeoutMs: number;
 }
 
 /** Path-style addressing is needed for IP addresses and localhost, where bucket subdomains cannot resolve. */
@@ -50,6 +59,7 @@ export function resolveS3Settings(s: S3Settings, env: NodeJS.ProcessEnv = proces
     forcePathStyle: s.forcePathStyle ?? needsPathStyle(endpoint),
     partConcurrency: s.partConcurrency ?? S3_DEFAULTS.partConcurrency,
     partSizeBytes: s.partSizeBytes ?? S3_DEFAULTS.partSizeBytes,
+    requestTimeoutMs: s.requestTimeoutMs ?? S3_DEFAULTS.requestTimeoutMs,
   };
 }
 
@@ -61,6 +71,11 @@ export function makeS3Client(s: ResolvedS3Settings, extra: S3ClientConfig = {}):
     forcePathStyle: s.forcePathStyle,
     followRegionRedirects: true,
     maxAttempts: S3_DEFAULTS.maxAttempts,
+    // An idle timeout, not a total one: a large part on a slow link may take long, but moves bytes.
+    requestHandler: {
+      socketTimeout: s.requestTimeoutMs,
+      connectionTimeout: Math.min(s.requestTimeoutMs, S3_DEFAULTS.connectionTimeoutMs),
+    },
     // Checksums only where S3 requires them: S3-compatible servers reject or
     // mis-store the aws-chunked bodies the SDK would otherwise send.
     requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -124,3 +124,29 @@ test('a large upload killed with SIGKILL resumes from the parts already stored',
   assert.equal((await cairn(['ship', 'verify', '--from', target, '--read-data'], { env })).code, 0);
   client.destroy();
 });
+
+test('a server that takes requests and never answers: requests time out and are retried, and the daemon catches up', async () => {
+  const { src, locks } = await world();
+  const bucket = await createTestBucket('hang');
+  const cfg = join(src, '..', 'cairn.config.yaml');
+  await writeFile(cfg, 's3:\n  requestTimeout: 1s\n');
+  const proxy = await startFaultProxy(s3TestConfig().endpoint);
+  const target = `s3://${bucket}/p`;
+  const d = spawnCairn(['ship', 'watch', src, '--to', target, '--host', 'h'], {
+    env: { ...envFor(proxy.endpoint), CAIRN_LOCK_DIR: locks, CAIRN_CONFIG: cfg },
+  });
+  const done = finished(d);
+  let stderr = '';
+  d.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  await eventually(() => Promise.resolve(stderr.includes('ship.ready')), 20_000, 'the daemon ready');
+  proxy.setMode('hang');
+  await put(src, 'during.db', 'written while the server hangs');
+  await eventually(() => Promise.resolve(stderr.includes('ship.retry')), 30_000, 'a retry after a timeout');
+  assert.equal(d.exitCode, null, 'still running while the server hangs');
+  proxy.setMode('pass');
+  Object.assign(process.env, envFor(s3TestConfig().endpoint));
+  await eventually(async () => (await manifestNames(target, src)).includes('during.db'), 60_000, 'catch-up');
+  d.kill('SIGTERM');
+  assert.equal((await done).code, 0);
+  await proxy.close();
+});

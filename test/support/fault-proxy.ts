@@ -1,6 +1,6 @@
 // A reverse proxy on loopback in front of an S3 endpoint, for failure tests:
-// it passes requests through, or answers S3 errors, resets connections, or
-// refuses them, on command.
+// it passes requests through, or answers S3 errors, resets connections,
+// refuses them, or never answers, on command.
 //
 // Requests go upstream with the client's headers untouched, Host included.
 // SigV4 signs `host: 127.0.0.1:PROXYPORT`, and the RADOS Gateway checks the
@@ -12,7 +12,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 
-export type FaultMode = 'pass' | 'down' | 'error500' | 'error503' | 'reset';
+export type FaultMode = 'pass' | 'down' | 'error500' | 'error503' | 'reset' | 'hang';
 export type FaultKind = 'error500' | 'error503' | 'reset';
 
 export interface FaultProxy {
@@ -21,7 +21,8 @@ export interface FaultProxy {
   requests: number;
   /**
    * 'down' closes the listening socket and every open connection, so clients
-   * get ECONNREFUSED; 'pass' listens again on the same port.
+   * get ECONNREFUSED; 'pass' listens again on the same port. 'hang' takes
+   * requests in and never answers them.
    */
   setMode(m: FaultMode): void;
   /** The next `n` requests fail with `kind`, whatever the mode. */
@@ -117,6 +118,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     if (kind === 'pass') forward(req, res);
     else if (kind === 'reset') reset(req);
     else if (kind === 'down') req.socket.destroy();
+    else if (kind === 'hang') req.resume();
     else answerError(kind, req, res);
   });
   server.on('connection', (sock: Socket) => {
