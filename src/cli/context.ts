@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { CairnConfig } from '../config/schema.js';
@@ -38,7 +39,7 @@ export function addStorageOptions(cmd: Command): Command {
     .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3 / $AWS_ENDPOINT_URL)')
     .option('--path-style', 'path-style S3 addressing (on by itself for IP and localhost endpoints)')
     .option('--no-path-style', 'virtual-hosted S3 addressing')
-    .option('--sse <mode>', 'server-side encryption: AES256 or aws:kms')
+    .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
     .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms');
 }
 
