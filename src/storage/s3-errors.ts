@@ -49,6 +49,9 @@ export function isTransient(err: unknown): boolean {
   );
 }
 
+const KMS_HINT =
+  "check --sse-kms-key-id: the key must exist in the bucket's region, be enabled, and allow these credentials kms:GenerateDataKey and kms:Decrypt";
+
 /** Maps an S3 SDK error to a CairnError naming what was being done. */
 export function mapS3Error(err: unknown, doing: string, bucket: string): CairnError {
   if (isCairnError(err)) return err;
@@ -69,7 +72,7 @@ export function mapS3Error(err: unknown, doing: string, bucket: string): CairnEr
   if (name.startsWith('KMS')) {
     return new CairnError('ACCESS', `${doing}: the KMS key cannot be used (${name}: ${message})`, {
       cause: err,
-      hint: "check --sse-kms-key-id: the key must exist in the bucket's region, be enabled, and allow these credentials kms:GenerateDataKey and kms:Decrypt",
+      hint: KMS_HINT,
     });
   }
   if (
@@ -117,6 +120,6 @@ export function withKmsContext(e: CairnError, kmsKeyId: string | undefined): Cai
   if (e.code !== 'ACCESS' && !/InvalidArgument|InvalidRequest/.test(e.message)) return e;
   return new CairnError('ACCESS', `${e.message} (objects are encrypted with KMS key "${kmsKeyId}")`, {
     cause: e.cause,
-    hint: "check --sse-kms-key-id: the key must exist in the bucket's region, be enabled, and allow these credentials kms:GenerateDataKey and kms:Decrypt",
+    hint: KMS_HINT,
   });
 }
