@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { CairnError } from '../core/errors.js';
-import { BlockDeflateStream, ThreadPoolDeflater } from '../core/parallel-deflate.js';
+import { BlockDeflateStream, ParallelDeflater } from '../core/parallel-deflate.js';
 import type { ByteSink } from './byte-sink.js';
 import { OrderedWindow } from './ordered-window.js';
 
@@ -37,14 +37,14 @@ function trailer(crc: number, size: number): Buffer {
 /**
  * Compresses a byte stream as a sequence of gzip members (gunzip and `tar xz`
  * read concatenated members as one stream). Within a member the bytes are cut
- * into blocks of GZIP_BLOCK deflated in parallel on libuv's thread pool, each
+ * into blocks of GZIP_BLOCK deflated in parallel on the deflate threads, each
  * with the 32 KiB before it as dictionary (pigz-style), and written in order;
  * about 2 × (concurrency + 1) blocks are held, with their output. A hole ends the
  * current member and becomes a stored member of known length, filled once its
  * bytes are known.
  */
 export class GzipMembers implements ByteSink {
-  private readonly deflater: ThreadPoolDeflater;
+  private readonly deflater: ParallelDeflater;
   private readonly window: OrderedWindow;
   /** The member being written, from its first byte to its end. */
   private member: BlockDeflateStream | undefined;
@@ -58,7 +58,7 @@ export class GzipMembers implements ByteSink {
     level: number,
     concurrency?: number,
   ) {
-    this.deflater = new ThreadPoolDeflater(level, concurrency);
+    this.deflater = new ParallelDeflater(level, concurrency);
     this.window = new OrderedWindow((2 * this.deflater.concurrency + 2) * GZIP_BLOCK);
   }
 
@@ -81,14 +81,18 @@ export class GzipMembers implements ByteSink {
       await this.window.push(Promise.resolve(GZIP_HEADER), (h) => this.out.write(h), 0);
     }
     const member = this.member;
+    const length = input.length;
     const compressed = member.next(input, final);
     await this.window.push(
       compressed,
-      async (out) => {
-        if (this.spare.length < 2) this.spare.push(buffer);
-        await this.out.write(out);
+      async ({ output, input: back }) => {
+        // The block's memory went to a deflate thread and came back (or was copied, and stayed).
+        const reusable =
+          buffer.length === GZIP_BLOCK ? buffer : back.length === GZIP_BLOCK ? back : undefined;
+        if (reusable && this.spare.length < 2) this.spare.push(reusable);
+        await this.out.write(output);
       },
-      input.length,
+      length,
     );
     if (final) {
       this.member = undefined;

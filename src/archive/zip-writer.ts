@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { BlockDeflateStream, deflateBound, ThreadPoolDeflater } from '../core/parallel-deflate.js';
+import type { Deflated } from '../core/deflate-threads.js';
+import { BlockDeflateStream, deflateBound, ParallelDeflater } from '../core/parallel-deflate.js';
 import type { ByteSink } from './byte-sink.js';
 import { commandOutput } from './command.js';
 import type { FormatWriter } from './format.js';
@@ -22,7 +23,7 @@ import type { Zip64Policy, ZipEntryInfo, ZipSizes } from './zip-records.js';
  * zlib stream, one entry after another, and cannot take data compressed
  * elsewhere; zip.js compresses entries concurrently but holds each one whole
  * in memory; fflate has no ZIP64. Here every entry is cut into blocks of
- * ZIP_BLOCK bytes that are deflated on libuv's thread pool while earlier ones
+ * ZIP_BLOCK bytes that are deflated on worker threads while earlier ones
  * are written (src/core/parallel-deflate.ts): small files ahead of their turn,
  * large files and command output pigz-style as one deflate stream of
  * independently compressed blocks.
@@ -60,17 +61,17 @@ export interface ZipWriterOptions {
 interface EntryData {
   crc: number;
   size: number;
-  next(input: Buffer, final: boolean): Promise<Buffer>;
+  next(input: Buffer, final: boolean): Promise<Deflated>;
 }
 
 /** Level 0: the data as it is. */
 class StoredData implements EntryData {
   crc = 0;
   size = 0;
-  next(input: Buffer): Promise<Buffer> {
+  next(input: Buffer): Promise<Deflated> {
     this.crc = crc32(input, this.crc);
     this.size += input.length;
-    return Promise.resolve(input);
+    return Promise.resolve({ output: input, input });
   }
 }
 
@@ -78,7 +79,7 @@ export class ZipWriter implements FormatWriter {
   private offset = 0;
   private readonly central: Buffer[] = [];
   private readonly window: OrderedWindow;
-  private readonly deflater: ThreadPoolDeflater | undefined;
+  private readonly deflater: ParallelDeflater | undefined;
   private readonly zip64: Zip64Policy;
 
   constructor(
@@ -86,7 +87,7 @@ export class ZipWriter implements FormatWriter {
     private readonly onBytes: (n: number) => void,
     private readonly o: ZipWriterOptions,
   ) {
-    this.deflater = o.level > 0 ? new ThreadPoolDeflater(o.level, o.concurrency) : undefined;
+    this.deflater = o.level > 0 ? new ParallelDeflater(o.level, o.concurrency) : undefined;
     this.window = new OrderedWindow((2 * (this.deflater?.concurrency ?? 1) + 2) * ZIP_BLOCK);
     this.zip64 = o.zip64 ?? 'auto';
   }
@@ -124,23 +125,24 @@ export class ZipWriter implements FormatWriter {
   /** An entry whose data is one block: CRC and sizes go in its local header. */
   private async addWhole(info: ZipEntryInfo, data: Buffer, isFile: boolean): Promise<void> {
     const crc = crc32(data);
-    const work =
-      isFile && this.deflater && data.length > 0
+    const length = data.length;
+    const work: Promise<Deflated> =
+      isFile && this.deflater && length > 0
         ? this.deflater.deflate({ input: data, final: true })
-        : Promise.resolve(undefined);
-    const emit = async (deflated: Buffer | undefined): Promise<void> => {
-      const smaller = deflated !== undefined && deflated.length < data.length;
-      const body = smaller ? deflated : data;
+        : Promise.resolve({ output: data, input: data });
+    const emit = async ({ output, input }: Deflated): Promise<void> => {
+      const smaller = output.length < length;
+      const body = smaller ? output : input;
       const entry = { ...info, method: smaller ? METHOD_DEFLATE : METHOD_STORE };
-      const sizes = { crc, compressed: body.length, uncompressed: data.length };
+      const sizes = { crc, compressed: body.length, uncompressed: length };
       const zip64 = this.zip64 === 'always';
       const at = this.offset;
       await this.write(localHeader(entry, sizes, { zip64 }));
       await this.write(body);
-      if (isFile) this.onBytes(data.length);
+      if (isFile) this.onBytes(length);
       this.record(entry, sizes, { offset: at, dataDescriptor: false, localZip64: zip64 });
     };
-    await this.window.push(work, emit, data.length + RECORD_BYTES);
+    await this.window.push(work, emit, length + RECORD_BYTES);
   }
 
   /** An entry streamed block by block, its CRC and sizes in a data descriptor after its data. */
@@ -167,16 +169,18 @@ export class ZipWriter implements FormatWriter {
       },
       RECORD_BYTES,
     );
-    const push = async (input: Buffer, final: boolean): Promise<void> =>
-      this.window.push(
+    const push = async (input: Buffer, final: boolean): Promise<void> => {
+      const length = input.length;
+      await this.window.push(
         data.next(input, final),
-        async (out) => {
-          await this.write(out);
-          compressed += out.length;
-          this.onBytes(input.length);
+        async ({ output }) => {
+          await this.write(output);
+          compressed += output.length;
+          this.onBytes(length);
         },
-        input.length,
+        length,
       );
+    };
     if (first.done) await push(Buffer.alloc(0), true);
     for (; !first.done; first = await iterator.next()) {
       const [input, final] = first.value;

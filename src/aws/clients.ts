@@ -26,8 +26,6 @@ export interface AwsClients {
  * time of a CreateSnapshots call.
  */
 export function makeAwsClients(o: AwsClientOptions = {}): AwsClients {
-  // cairn supports Node.js 20; the SDK's notice about its future minimum is not the user's concern.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const agent = { keepAlive: true, maxSockets: o.maxSockets ?? LARGEST_BURST };
   const requestHandler = {
     requestTimeout: o.requestTimeoutMs ?? 30_000,

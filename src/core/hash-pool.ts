@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from './start-thread.js';
 import type { HashJob, HashReply, HashResult } from './hash-protocol.js';
 
 type JobSpec =
@@ -92,7 +93,10 @@ export class HashPool {
   private spawn(): Thread | undefined {
     if (this.threads.length >= this.size) return undefined;
     const cancel = new SharedArrayBuffer(4);
-    const t: Thread = { worker: startWorker(cancel), cancel: new Int32Array(cancel) };
+    const t: Thread = {
+      worker: startThread('hash-worker', { workerData: { cancel } }),
+      cancel: new Int32Array(cancel),
+    };
     t.worker.on('message', (reply: HashReply) => {
       const p = t.busy;
       t.busy = undefined;
@@ -132,18 +136,6 @@ function settle(p: Pending, reply: HashReply): void {
 function abortError(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new DOMException('The operation was aborted', 'AbortError');
-}
-
-function startWorker(cancel: SharedArrayBuffer): Worker {
-  const here = import.meta.url;
-  const options = { workerData: { cancel } };
-  if (!here.endsWith('.ts')) return new Worker(new URL('./hash-worker.js', here), options);
-  // Running from the TypeScript sources (the tests): the thread registers the same loader first.
-  const source = new URL('./hash-worker.ts', here).href;
-  return new Worker(
-    `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(source)}); })`,
-    { ...options, eval: true },
-  );
 }
 
 let shared: HashPool | undefined;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { BlockDeflateStream, DEFLATE_WINDOW, ThreadPoolDeflater } from './parallel-deflate.js';
+import { BlockDeflateStream, DEFLATE_WINDOW, ParallelDeflater } from './parallel-deflate.js';
 
 /** Text that repeats across block boundaries (so dictionaries matter) and random stretches. */
 function sample(): Buffer {
@@ -11,11 +11,11 @@ function sample(): Buffer {
 }
 
 async function deflateInBlocks(data: Buffer, sizes: number[], level = 6) {
-  const stream = new BlockDeflateStream(new ThreadPoolDeflater(level, 3));
+  const stream = new BlockDeflateStream(new ParallelDeflater(level, 3));
   const outs: Promise<Buffer>[] = [];
   let at = 0;
   for (const [i, n] of sizes.entries()) {
-    outs.push(stream.next(data.subarray(at, at + n), i === sizes.length - 1));
+    outs.push(stream.next(data.subarray(at, at + n), i === sizes.length - 1).then((d) => d.output));
     at += n;
   }
   assert.equal(at, data.length);
@@ -57,19 +57,39 @@ test('level 0 and an empty stream', async () => {
   assert.equal(empty.stream.crc, 0);
 });
 
-test('never more blocks on the thread pool than its concurrency', async () => {
-  const deflater = new ThreadPoolDeflater(6, 2);
+test('never more blocks on the deflate threads than its concurrency', async () => {
+  const deflater = new ParallelDeflater(6, 2);
   const data = randomBytes(64 * 1024);
   let running = 0;
   let most = 0;
   await Promise.all(
     Array.from({ length: 12 }, async () => {
-      const started = deflater.deflate({ input: data, final: true });
+      const started = deflater.deflate({ input: Buffer.from(data), final: true });
       // deflate() takes its slot synchronously when one is free: count the slots taken.
       running = deflater.inFlight;
       most = Math.max(most, running);
-      assert.deepEqual(inflateRawSync(await started), data);
+      assert.deepEqual(inflateRawSync((await started).output), data);
     }),
   );
   assert.equal(most, 2);
+});
+
+test('a block that owns its memory moves to a thread and comes back; views and pooled buffers are copied', async () => {
+  const deflater = new ParallelDeflater(6, 2);
+  const owned = Buffer.alloc(100_000, 'abc');
+  const back = await deflater.deflate({ input: owned, final: true });
+  assert.equal(owned.length, 0, 'the given buffer was emptied: its memory went to a thread');
+  assert.deepEqual(back.input, Buffer.alloc(100_000, 'abc'));
+  assert.deepEqual(inflateRawSync(back.output), back.input);
+
+  const big = Buffer.alloc(200_000, 'xyz');
+  const view = big.subarray(1000, 150_000);
+  const pooled = Buffer.from('a short pooled string, a short pooled string');
+  for (const input of [view, pooled]) {
+    const copy = Buffer.from(input);
+    const r = await deflater.deflate({ input, final: true });
+    assert.deepEqual(input, copy, 'a view of a larger buffer is left as it was');
+    assert.deepEqual(inflateRawSync(r.output), copy);
+  }
+  assert.equal(big.length, 200_000);
 });

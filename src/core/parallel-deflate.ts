@@ -1,20 +1,15 @@
-import { availableParallelism } from 'node:os';
-import { constants, crc32, deflateRaw } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { deflateThreads } from './deflate-threads.js';
+import type { Deflated, DeflateThreads } from './deflate-threads.js';
+
+export { deflateBound } from './deflate-bound.js';
 
 /** Deflate looks back at most this far: the dictionary a block needs from the one before it. */
 export const DEFLATE_WINDOW = 32 * 1024;
 
-/** Compressed output never exceeds this for `n` input bytes (zlib's deflateBound, plus a flush marker). */
-export const deflateBound = (n: number): number => n + (n >>> 12) + (n >>> 14) + (n >>> 25) + 13 + 5 + 6;
-
-/**
- * Blocks compressed at once by default: one per core, at most one fewer than
- * libuv's thread pool (UV_THREADPOOL_SIZE, 4 unless set) so that file reads,
- * which run on the same pool, never wait behind compression.
- */
-export function defaultDeflateConcurrency(): number {
-  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  return Math.max(1, Math.min(availableParallelism(), pool - 1));
+/** Blocks in flight by default: two per deflate thread, so that none waits for its next block. */
+export function defaultDeflateConcurrency(threads: DeflateThreads = deflateThreads()): number {
+  return 2 * threads.size;
 }
 
 export interface DeflateBlock {
@@ -26,44 +21,41 @@ export interface DeflateBlock {
 }
 
 /**
- * Raw deflate of independent blocks on libuv's thread pool (Node's asynchronous
- * zlib), at most `concurrency` at once. A block compressed with the previous
- * 32 KiB of its stream as dictionary and ended with Z_SYNC_FLUSH ends on a byte
- * boundary without a final bit, so the outputs of consecutive blocks,
- * concatenated, are one valid deflate stream (as pigz makes them). Memory:
- * `concurrency` zlib states (about 300 KiB each at the default memLevel) and
- * the blocks given to it.
+ * Raw deflate of independent blocks on the deflate threads, at most
+ * `concurrency` at once. A block compressed with the previous 32 KiB of its
+ * stream as dictionary and ended with Z_SYNC_FLUSH ends on a byte boundary
+ * without a final bit, so the outputs of consecutive blocks, concatenated, are
+ * one valid deflate stream (as pigz makes them). Memory: the blocks given to
+ * it and their outputs.
  */
-export class ThreadPoolDeflater {
+export class ParallelDeflater {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  readonly concurrency: number;
 
   constructor(
     private readonly level: number,
-    readonly concurrency: number = defaultDeflateConcurrency(),
-  ) {}
+    concurrency?: number,
+    private readonly threads: DeflateThreads = deflateThreads(),
+  ) {
+    this.concurrency = concurrency ?? defaultDeflateConcurrency(threads);
+  }
 
-  /** Blocks on the thread pool now. */
+  /** Blocks given to the threads and not yet returned. */
   get inFlight(): number {
     return this.running;
   }
 
-  async deflate(block: DeflateBlock): Promise<Buffer> {
+  /** The block's buffers move to a thread: use the input that comes back, not the one given. */
+  async deflate(block: DeflateBlock): Promise<Deflated> {
     await this.acquire();
     try {
-      return await new Promise<Buffer>((resolve, reject) =>
-        deflateRaw(
-          block.input,
-          {
-            level: this.level,
-            ...(block.dictionary ? { dictionary: block.dictionary } : {}),
-            finishFlush: block.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
-            // Room for the whole output: one trip to the thread pool per block.
-            chunkSize: Math.max(64, deflateBound(block.input.length)),
-          },
-          (err, out) => (err ? reject(err) : resolve(out)),
-        ),
-      );
+      return await this.threads.deflate({
+        level: this.level,
+        input: block.input,
+        dictionary: block.dictionary,
+        final: block.final,
+      });
     } finally {
       this.release();
     }
@@ -100,10 +92,10 @@ export class BlockDeflateStream {
   size = 0;
   private window: Buffer | undefined;
 
-  constructor(private readonly deflater: ThreadPoolDeflater) {}
+  constructor(private readonly deflater: ParallelDeflater) {}
 
-  /** Starts compressing the next block; `final` ends the stream. */
-  next(input: Buffer, final: boolean): Promise<Buffer> {
+  /** Starts compressing the next block; `final` ends the stream. `input` moves to a thread and comes back. */
+  next(input: Buffer, final: boolean): Promise<Deflated> {
     this.crc = crc32(input, this.crc);
     this.size += input.length;
     const dictionary = this.window;

@@ -116,7 +116,6 @@ export function mapS3Error(err: unknown, doing: string, bucket: string): CairnEr
  */
 export function withKmsContext(e: CairnError, kmsKeyId: string | undefined): CairnError {
   if (!kmsKeyId || e.message.includes('KMS key')) return e;
-  if (!/^(writing|uploading) /.test(e.message)) return e;
   if (e.code !== 'ACCESS' && !/InvalidArgument|InvalidRequest/.test(e.message)) return e;
   return new CairnError('ACCESS', `${e.message} (objects are encrypted with KMS key "${kmsKeyId}")`, {
     cause: e.cause,

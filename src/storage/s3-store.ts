@@ -61,7 +61,12 @@ export class S3Store implements ObjectStore {
   }
 
   private fail(err: unknown, doing: string): CairnError {
-    return withKmsContext(mapS3Error(err, doing, this.bucket), this.sse.SSEKMSKeyId);
+    return mapS3Error(err, doing, this.bucket);
+  }
+
+  /** A failed write, which with SSE-KMS may be the key's fault. */
+  private failWrite(err: unknown, doing: string): CairnError {
+    return withKmsContext(this.fail(err, doing), this.sse.SSEKMSKeyId);
   }
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
@@ -78,7 +83,7 @@ export class S3Store implements ObjectStore {
       const sha256 = options.sha256 ?? createHash('sha256').update(body).digest('hex');
       await this.client.send(withPayloadSha256(command, sha256), { abortSignal: options.signal });
     } catch (err) {
-      throw this.fail(err, `writing ${key}`);
+      throw this.failWrite(err, `writing ${key}`);
     }
   }
 
@@ -120,7 +125,7 @@ export class S3Store implements ObjectStore {
           }
           return await this.putWholeFile(key, path, hashed.sha256, hashed.bytes, unchanged, o);
         } catch (err) {
-          throw this.fail(err, `uploading ${path}`);
+          throw this.failWrite(err, `uploading ${path}`);
         }
       },
     };
@@ -159,7 +164,7 @@ export class S3Store implements ObjectStore {
       sse: this.sse,
       signal: options.signal,
     });
-    return Promise.resolve(mapWriterErrors(w, (err) => this.fail(err, `writing ${key}`)));
+    return Promise.resolve(mapWriterErrors(w, (err) => this.failWrite(err, `writing ${key}`)));
   }
 
   async get(

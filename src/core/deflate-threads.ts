@@ -1,0 +1,100 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { DeflateJob, DeflateReply } from './deflate-protocol.js';
+import { startThread } from './start-thread.js';
+
+export interface Deflated {
+  output: Buffer;
+  /** The input given, back from the thread (the buffer given is emptied). */
+  input: Buffer;
+}
+
+interface Pending {
+  resolve: (r: Deflated) => void;
+  reject: (err: Error) => void;
+}
+
+/** Whether `b` is the whole of its memory, which can then be moved to a thread (never Buffer's shared pool). */
+const ownsMemory = (b: Uint8Array): boolean =>
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer.byteLength > Buffer.poolSize;
+
+/** `b` itself when it can be moved, else a copy that can. */
+const movable = (b: Uint8Array): Uint8Array => (ownsMemory(b) ? b : new Uint8Array(b));
+
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Raw deflate on worker threads, one per core. Node's asynchronous zlib also
+ * runs on other threads, but builds a zlib stream on the main thread for every
+ * call: about 0.3 ms of the main thread per block, which on two cores was
+ * a quarter of a zip's main-thread time. Here the main thread only posts the
+ * block, and its memory moves to the thread and back with the output: a block
+ * given to deflate() must not be used until it comes back. Threads start on
+ * first use and do not keep the process alive while idle.
+ */
+export class DeflateThreads {
+  private readonly threads: Thread[] = [];
+  private nextId = 1;
+
+  constructor(readonly size = Math.max(1, availableParallelism())) {}
+
+  deflate(job: Omit<DeflateJob, 'id'>): Promise<Deflated> {
+    return new Promise<Deflated>((resolve, reject) => {
+      const t = this.pick();
+      const id = this.nextId++;
+      const input = movable(job.input);
+      const dictionary = job.dictionary && movable(job.dictionary);
+      const transfer = [input.buffer as ArrayBuffer];
+      if (dictionary) transfer.push(dictionary.buffer as ArrayBuffer);
+      t.pending.set(id, { resolve, reject });
+      if (t.pending.size === 1) t.worker.ref();
+      t.worker.postMessage({ ...job, input, dictionary, id } satisfies DeflateJob, transfer);
+    });
+  }
+
+  /** The thread with the least work; a new one while there are fewer than `size`. */
+  private pick(): Thread {
+    let best: Thread | undefined;
+    for (const t of this.threads) if (!best || t.pending.size < best.pending.size) best = t;
+    if (best && (best.pending.size === 0 || this.threads.length >= this.size)) return best;
+    return this.spawn();
+  }
+
+  private spawn(): Thread {
+    const t: Thread = {
+      // Its heap only holds one block's bookkeeping at a time: a small young generation keeps it small.
+      worker: startThread('deflate-worker', { resourceLimits: { maxYoungGenerationSizeMb: 4 } }),
+      pending: new Map(),
+    };
+    t.worker.on('message', (reply: DeflateReply) => {
+      const p = t.pending.get(reply.id);
+      t.pending.delete(reply.id);
+      if (t.pending.size === 0) t.worker.unref();
+      if (!p) return;
+      if (reply.ok) p.resolve({ output: asBuffer(reply.output), input: asBuffer(reply.input) });
+      else p.reject(new Error(`deflate: ${reply.message}`));
+    });
+    t.worker.on('error', (err) => {
+      // A thread that dies fails its blocks; later blocks go to a new thread.
+      this.threads.splice(this.threads.indexOf(t), 1);
+      for (const p of t.pending.values()) p.reject(err);
+      t.pending.clear();
+    });
+    t.worker.unref();
+    this.threads.push(t);
+    return t;
+  }
+}
+
+let shared: DeflateThreads | undefined;
+
+/** The process's deflate threads, made on first use. */
+export function deflateThreads(): DeflateThreads {
+  shared ??= new DeflateThreads();
+  return shared;
+}
