@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { S3Store } from './s3-store.js';
 import { uploadFileResumable } from './s3-multipart.js';
+import { S3Writer, streamPartSize } from './s3-writer.js';
 import { makeS3Client, needsPathStyle, resolveS3Settings } from './s3-client.js';
 import { storeContract } from '../../test/support/store-contract.js';
 import { startS3rver } from '../../test/support/s3rver.js';
@@ -197,5 +198,58 @@ test('s3: a part whose bytes differ from the hash it was named with is refused b
     (e: unknown) => e instanceof CairnError && e.code === 'INTEGRITY',
   );
   assert.equal(await store.head('small'), undefined);
+  client.destroy();
+});
+
+test('parts of a stream double in size every step, so 10,000 parts reach past 5 TiB', () => {
+  const MiB = 1024 * 1024;
+  assert.deepEqual(
+    [1, 1000, 1001, 2000, 2001, 4001].map((n) => streamPartSize(8 * MiB, n) / MiB),
+    [8, 8, 16, 16, 32, 128],
+  );
+  let total = 0;
+  for (let n = 1; n <= 10_000; n++) total += streamPartSize(8 * MiB, n);
+  assert.ok(total > 5 * 1024 ** 4, `10,000 parts hold ${total} bytes`);
+  assert.equal(streamPartSize(8 * MiB, 10_000), 4 * 1024 ** 3);
+  assert.equal(streamPartSize(1024 * MiB, 10_000), 5 * 1024 ** 3, 'never more than S3 allows in a part');
+});
+
+test('a streamed object is uploaded in growing parts and reads back whole', async () => {
+  const c = s3TestConfig();
+  const bucket = await createTestBucket('grow');
+  const settings = resolveS3Settings({ endpoint: c.endpoint, region: c.region, partSizeBytes: PART }, {});
+  const client = makeS3Client(settings, {
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+  });
+  // The part sizes as sent, seen at the start of each request's middleware stack.
+  const sizes: number[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const input = args.input as { PartNumber?: number; ContentLength?: number };
+      if (context.commandName === 'UploadPartCommand')
+        sizes[(input.PartNumber ?? 0) - 1] = input.ContentLength ?? -1;
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const w = new S3Writer({
+    client,
+    bucket,
+    key: 'grown',
+    partSizeBytes: PART,
+    partsPerStep: 2,
+    concurrency: 2,
+    sse: {},
+  });
+  const data = randomBytes(5 * PART + 12345); // parts of 5, 5, 10 and 10 MiB, then the rest
+  for (let at = 0; at < data.length; at += 1_000_000) await w.write(data.subarray(at, at + 1_000_000));
+  await w.complete();
+  assert.deepEqual(sizes, [PART, PART, 2 * PART, data.length - 4 * PART]);
+  const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'grown' }));
+  const body = Buffer.from(await got.Body!.transformToByteArray());
+  assert.equal(
+    createHash('sha256').update(body).digest('hex'),
+    createHash('sha256').update(data).digest('hex'),
+  );
   client.destroy();
 });

@@ -9,11 +9,29 @@ import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { CairnError } from '../core/errors.js';
 import type { ObjectWriter } from './object-writer.js';
 
+/** S3's limits: parts per upload, and the size of one part. */
+const MAX_PARTS = 10_000;
+const MAX_PART_BYTES = 5 * 1024 ** 3;
+
+/**
+ * The size of part `n` of a stream whose length is unknown: `base` for the
+ * first `perStep` parts, then doubling every `perStep` parts. With 8 MiB and
+ * 1,000 the first 7.8 GiB keep memory at its smallest, a 100 GiB stream uses
+ * 64 MiB parts, and the 10,000 parts S3 allows reach past its 5 TiB object
+ * limit, where a fixed 8 MiB would stop at 78 GiB.
+ */
+export function streamPartSize(base: number, n: number, perStep = 1000): number {
+  return Math.min(MAX_PART_BYTES, base * 2 ** Math.floor((n - 1) / perStep));
+}
+
 export interface S3WriterTarget {
   client: S3Client;
   bucket: string;
   key: string;
+  /** Size of the first parts; see streamPartSize. */
   partSizeBytes: number;
+  /** Parts between doublings of the part size (default 1,000). */
+  partsPerStep?: number | undefined;
   concurrency: number;
   contentType?: string | undefined;
   sse: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
@@ -22,6 +40,8 @@ export interface S3WriterTarget {
 
 interface Part {
   n: number;
+  /** Bytes the part takes before the next one starts. */
+  size: number;
   buf: Buffer;
   length: number;
   open: Set<number>;
@@ -54,8 +74,12 @@ export class S3Writer implements ObjectWriter {
   private readonly spare: Buffer[] = [];
 
   private newPart(n: number): Part {
-    const buf = this.spare.pop() ?? Buffer.allocUnsafe(this.t.partSizeBytes);
-    return { n, buf, length: 0, open: new Set() };
+    // Past the last part S3 allows, an empty part: writing to it fails (see write).
+    const size = n > MAX_PARTS ? 0 : streamPartSize(this.t.partSizeBytes, n, this.t.partsPerStep);
+    // Spares of a smaller part size are left to the collector once parts grow.
+    while (this.spare.length && this.spare[this.spare.length - 1]!.length !== size) this.spare.pop();
+    const buf = this.spare.pop() ?? Buffer.allocUnsafe(size);
+    return { n, size, buf, length: 0, open: new Set() };
   }
 
   get size(): number {
@@ -79,11 +103,15 @@ export class S3Writer implements ObjectWriter {
     if (this.failure) throw this.failure as Error;
     let rest = chunk;
     while (rest.length) {
-      const room = this.t.partSizeBytes - this.current.length;
+      if (this.current.n > MAX_PARTS)
+        throw new CairnError('USAGE', `${this.t.key} is larger than S3 allows in one object (5 TiB)`, {
+          hint: 'split it, e.g. one archive per directory',
+        });
+      const room = this.current.size - this.current.length;
       const take = rest.subarray(0, Math.max(room, 0));
       if (take.length) this.append(take);
       rest = rest.subarray(take.length);
-      if (this.current.length >= this.t.partSizeBytes) await this.seal();
+      if (this.current.length >= this.current.size) await this.seal();
     }
   }
 
@@ -158,8 +186,7 @@ export class S3Writer implements ObjectWriter {
       })
       .finally(() => {
         this.inflight.delete(job);
-        if (p.buf.length === this.t.partSizeBytes && this.spare.length < this.t.concurrency)
-          this.spare.push(p.buf);
+        if (p.buf.length === p.size && this.spare.length < this.t.concurrency) this.spare.push(p.buf);
       });
     this.inflight.add(job);
   }
