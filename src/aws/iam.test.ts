@@ -73,3 +73,27 @@ test('a key named by alias is matched by its alias on any key; an id by its key 
     'kms:ResourceAliases': 'alias/backups',
   });
 });
+
+test("--volume-kms-key: create and copy may use the volumes' key through EC2, trim and list not", () => {
+  const key = 'arn:aws:kms:eu-west-1:123456789012:key/abcd';
+  for (const command of ['snapshot copy', 'snapshot create'] as const) {
+    const p = policyFor([command], { volumeKmsKeys: [key] });
+    const kms = p.Statement.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+    assert.deepEqual(kms.flatMap((s) => s.Action).sort(), [
+      'kms:CreateGrant',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:ReEncrypt*',
+    ]);
+    for (const s of kms) {
+      assert.equal(s.Resource, key);
+      assert.deepEqual(s.Condition?.StringLike, { 'kms:ViaService': 'ec2.*.amazonaws.com' });
+    }
+    assert.deepEqual(withAction(kms, 'kms:CreateGrant')[0]?.Condition?.Bool, {
+      'kms:GrantIsForAWSResource': 'true',
+    });
+    assert.equal(withAction(kms, 'kms:Decrypt')[0]?.Condition?.Bool, undefined);
+  }
+  const trim = policyFor(['snapshot trim', 'snapshot list'], { volumeKmsKeys: [key] });
+  assert.ok(trim.Statement.every((s) => s.Action.every((a) => !a.startsWith('kms:'))));
+});

@@ -43,6 +43,8 @@ export interface PolicyOptions {
   unmanaged?: boolean | undefined;
   /** The KMS keys `snapshot copy --kms-key` encrypts with (id, ARN, alias name or alias ARN). */
   kmsKeys?: string[] | undefined;
+  /** Customer-managed keys the volumes, and so their snapshots, are encrypted with. */
+  volumeKmsKeys?: string[] | undefined;
 }
 
 /**
@@ -62,34 +64,59 @@ const lateTags: Grant = {
   },
 };
 
+/** Grants on a key, used only through EC2 (kms:ViaService), with their reasons. */
+function onKey(key: string, uses: readonly (readonly [action: string, why: string])[]): Grant[] {
+  const { resource, alias } = kmsResource(key);
+  // A key named by alias is matched by its alias (kms:ResourceAliases): IAM policies name keys
+  // by key ARN, never by alias.
+  const scope = {
+    StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' },
+    ...(alias ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } } : {}),
+  };
+  return uses.map(([action, why]) => ({
+    action,
+    resource,
+    why,
+    // EC2 holds grants on a key while it works with it; only grants for AWS resources.
+    condition:
+      action === 'kms:CreateGrant' ? { ...scope, Bool: { 'kms:GrantIsForAWSResource': 'true' } } : scope,
+  }));
+}
+
 /**
  * What CopySnapshot with KmsKeyId needs of the destination key, as the EBS encryption guide
  * lists it: CreateGrant (restricted to grants for AWS resources), Decrypt, DescribeKey,
- * GenerateDataKeyWithoutPlaintext, ReEncrypt*. Used only through EC2 (kms:ViaService). A key
- * named by alias is matched by its alias (kms:ResourceAliases): IAM policies name keys by key
- * ARN, never by alias.
+ * GenerateDataKeyWithoutPlaintext, ReEncrypt*.
  */
-function kmsGrants(keys: readonly string[]): Grant[] {
-  return keys.flatMap((key) => {
-    const { resource, alias } = kmsResource(key);
-    const scope = {
-      StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' },
-      ...(alias ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } } : {}),
-    };
-    const use = (action: string, why: string): Grant => ({ action, resource, why, condition: scope });
-    return [
-      use('kms:Decrypt', '--kms-key: read the data key of the encrypted copy'),
-      use('kms:DescribeKey', '--kms-key: EC2 checks the key'),
-      use('kms:GenerateDataKeyWithoutPlaintext', '--kms-key: a data key for the copy'),
-      use('kms:ReEncrypt*', '--kms-key: re-encrypt the source data key under this key'),
-      {
-        action: 'kms:CreateGrant',
-        resource,
-        why: '--kms-key: EC2 holds a grant on the key while it copies',
-        condition: { ...scope, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      },
-    ];
-  });
+function copyKeyGrants(keys: readonly string[]): Grant[] {
+  return keys.flatMap((key) =>
+    onKey(key, [
+      ['kms:Decrypt', '--kms-key: read the data key of the encrypted copy'],
+      ['kms:DescribeKey', '--kms-key: EC2 checks the key'],
+      ['kms:GenerateDataKeyWithoutPlaintext', '--kms-key: a data key for the copy'],
+      ['kms:ReEncrypt*', '--kms-key: re-encrypt the source data key under this key'],
+      ['kms:CreateGrant', '--kms-key: EC2 holds a grant on the key while it copies'],
+    ]),
+  );
+}
+
+/**
+ * A customer-managed key the volumes, and so their snapshots, are encrypted with: EC2 reads the
+ * data key under it (Decrypt, DescribeKey, ReEncrypt* from it) and holds a grant on it while it
+ * snapshots, copies, or attaches the volumes of an instance started again after `--stop`, on
+ * behalf of the caller. AWS managed keys (aws/ebs) need none of this.
+ */
+function volumeKeyGrants(keys: readonly string[], command: 'create' | 'copy'): Grant[] {
+  const doing =
+    command === 'create' ? 'snapshot its volumes, start instances again (--stop)' : 'copy its snapshots';
+  return keys.flatMap((key) =>
+    onKey(key, [
+      ['kms:Decrypt', `--volume-kms-key: ${doing}`],
+      ['kms:DescribeKey', '--volume-kms-key: EC2 checks the key'],
+      ['kms:ReEncrypt*', `--volume-kms-key: ${doing}`],
+      ['kms:CreateGrant', `--volume-kms-key: EC2 holds a grant on the key to ${doing}`],
+    ]),
+  );
 }
 
 /** The key ARN pattern a key id, key ARN, alias name or alias ARN stands for. */
@@ -119,6 +146,7 @@ function catalog(o: PolicyOptions): Record<IamCommand, Grant[]> {
       lateTags,
       { action: 'ec2:StopInstances', resource: INSTANCES, why: '--stop' },
       { action: 'ec2:StartInstances', resource: INSTANCES, why: '--stop: start it again' },
+      ...volumeKeyGrants(o.volumeKmsKeys ?? [], 'create'),
       publish,
     ],
     'snapshot trim': [
@@ -138,7 +166,8 @@ function catalog(o: PolicyOptions): Record<IamCommand, Grant[]> {
       describeSnapshots,
       { action: 'ec2:CopySnapshot', resource: '*', why: 'replicate to other regions' },
       tagOnCreate(['CopySnapshot']),
-      ...kmsGrants(o.kmsKeys ?? []),
+      ...copyKeyGrants(o.kmsKeys ?? []),
+      ...volumeKeyGrants(o.volumeKmsKeys ?? [], 'copy'),
       publish,
     ],
     'snapshot list': [regions, describeSnapshots],

@@ -18,19 +18,39 @@ export function registerIamPolicy(program: Command, runner: Runner): void {
       'the KMS key of `snapshot copy --kms-key` (id, ARN or alias; repeatable): adds the KMS permissions the copy needs',
       collect,
     )
+    .option(
+      '--volume-kms-key <id>',
+      'a customer-managed KMS key the volumes are encrypted with (repeatable): adds what snapshot copy and create --stop need of it',
+      collect,
+    )
     .option('--explain', 'list each action with the reason it is needed, instead of the policy')
     .action(async (words: string[], _o: unknown, c: Command) => {
       await runner.run(c, (ctx) => {
-        const f = c.opts<{ topic?: string[]; unmanaged?: boolean; explain?: boolean; kmsKey?: string[] }>();
+        const f = c.opts<{
+          topic?: string[];
+          unmanaged?: boolean;
+          explain?: boolean;
+          kmsKey?: string[];
+          volumeKmsKey?: string[];
+        }>();
         const commands = parseIamCommands(words);
         if (f.kmsKey?.length && !commands.includes('snapshot copy'))
           throw new CairnError('USAGE', '--kms-key is for the policy of snapshot copy', {
             hint: 'e.g. cairn iam-policy snapshot copy --kms-key alias/backups',
           });
+        if (f.volumeKmsKey?.length && !commands.some((x) => x === 'snapshot copy' || x === 'snapshot create'))
+          throw new CairnError(
+            'USAGE',
+            '--volume-kms-key is for the policies of snapshot copy and snapshot create',
+            {
+              hint: 'e.g. cairn iam-policy snapshot create snapshot copy --volume-kms-key alias/data',
+            },
+          );
         const o = {
           topics: f.topic?.map((t) => parseTopic(t, '--topic')),
           unmanaged: f.unmanaged,
           kmsKeys: f.kmsKey,
+          volumeKmsKeys: f.volumeKmsKey,
         };
         if (f.explain) {
           const rows = explainPolicy(commands, o);

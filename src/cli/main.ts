@@ -92,7 +92,10 @@ async function registerGroups(
   runner: Runner,
   controller: AbortController,
 ): Promise<void> {
-  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const args = argv.slice(2);
+  const first = args.find((a) => !a.startsWith('-'));
+  // `cairn --version` needs no group: loading all of them (and the EC2 SDK) took a second.
+  if (!first && args.some((a) => a === '-V' || a === '--version')) return;
   const names = first && first in GROUPS ? [first] : Object.keys(GROUPS);
   for (const name of names) {
     const load = GROUPS[name];
