@@ -22,6 +22,9 @@ import { startRgw } from '../../test/support/rgw.js';
 import { createTestBucket, s3TestClient, s3TestConfig, S3_TEST_ENV } from '../../test/support/s3-env.js';
 import type { S3TestConfig } from '../../test/support/s3-env.js';
 
+// As bin/cairn.js does: the SDK's notice about its future minimum Node.js version is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface BenchS3 {
   config: S3TestConfig;
   /** Where it came from, for the report. */
