@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { BlockDeflateStream, DEFLATE_WINDOW, ParallelDeflater } from './parallel-deflate.js';
+import { deflateThreads } from './deflate-threads.js';
 
 /** Text that repeats across block boundaries (so dictionaries matter) and random stretches. */
 function sample(): Buffer {
@@ -92,4 +93,13 @@ test('a block that owns its memory moves to a thread and comes back; views and p
     assert.deepEqual(inflateRawSync(r.output), copy);
   }
   assert.equal(big.length, 200_000);
+});
+
+test("a block the thread cannot compress fails with zlib's reason, and the threads go on", async () => {
+  const threads = deflateThreads();
+  await assert.rejects(threads.deflate({ level: 42, input: Buffer.alloc(10), final: true }), (err: Error) =>
+    /deflate: .*level/i.test(err.message),
+  );
+  const ok = await threads.deflate({ level: 6, input: Buffer.from('still working'), final: true });
+  assert.equal(inflateRawSync(ok.output).toString(), 'still working');
 });
