@@ -79,12 +79,15 @@ export class DeflateThreads {
       if (reply.ok) p.resolve({ output: asBuffer(reply.output), input: asBuffer(reply.input) });
       else p.reject(new Error(`deflate: ${reply.message}`));
     });
-    t.worker.on('error', (err) => {
-      // A thread that dies fails its blocks; later blocks go to a new thread.
-      this.threads.splice(this.threads.indexOf(t), 1);
+    // A thread that dies fails its blocks; later blocks go to a new thread.
+    const lost = (err: Error): void => {
+      const at = this.threads.indexOf(t);
+      if (at >= 0) this.threads.splice(at, 1);
       for (const p of t.pending.values()) p.reject(err);
       t.pending.clear();
-    });
+    };
+    t.worker.on('error', lost);
+    t.worker.on('exit', (code) => lost(new Error(`deflate thread exited (${code})`)));
     t.worker.unref();
     this.threads.push(t);
     return t;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { BlockDeflateStream, DEFLATE_WINDOW, ParallelDeflater } from './parallel-deflate.js';
-import { deflateThreads } from './deflate-threads.js';
+import { DeflateThreads, deflateThreads } from './deflate-threads.js';
 
 /** Text that repeats across block boundaries (so dictionaries matter) and random stretches. */
 function sample(): Buffer {
@@ -102,4 +102,15 @@ test("a block the thread cannot compress fails with zlib's reason, and the threa
   );
   const ok = await threads.deflate({ level: 6, input: Buffer.from('still working'), final: true });
   assert.equal(inflateRawSync(ok.output).toString(), 'still working');
+});
+
+test('a thread that dies fails its blocks; the next block gets a new thread', async () => {
+  const threads = new DeflateThreads(1);
+  const pending = threads.deflate({ level: 9, input: randomBytes(16 * 1024 * 1024), final: true });
+  // The one thread, stopped while it works: as if it had crashed.
+  const inner = threads as unknown as { threads: { worker: { terminate(): Promise<number> } }[] };
+  await inner.threads[0]?.worker.terminate();
+  await assert.rejects(pending, /deflate thread exited/);
+  const ok = await threads.deflate({ level: 6, input: Buffer.from('after the crash'), final: true });
+  assert.equal(inflateRawSync(ok.output).toString(), 'after the crash');
 });
