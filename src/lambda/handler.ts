@@ -15,6 +15,10 @@ import { copySummary } from '../ebs/copy.js';
 import type { Job } from './payload.js';
 import { parseEvent } from './payload.js';
 
+// The function's entry point, as bin/cairn.js is the CLI's: the SDK's notice that its future
+// releases need Node.js 22 is not for the function's logs (the bundle fixes the SDK version).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface JobResult {
   action: Job['action'];
   ok: boolean;
