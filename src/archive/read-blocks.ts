@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { CairnError, fromFsError } from '../core/errors.js';
 
-const shrank = (path: string): CairnError =>
+export const shrank = (path: string): CairnError =>
   new CairnError('INTEGRITY', `${path} shrank while it was being archived`, {
     hint: 'run again when it is not being written',
   });

@@ -1,11 +1,12 @@
 import { crc32 } from 'node:zlib';
+import { fromFsError } from '../core/errors.js';
 import type { Deflated } from '../core/deflate-threads.js';
 import { BlockDeflateStream, deflateBound, ParallelDeflater } from '../core/parallel-deflate.js';
 import type { ByteSink } from './byte-sink.js';
 import { commandOutput } from './command.js';
 import type { FormatWriter } from './format.js';
 import { OrderedWindow } from './ordered-window.js';
-import { fileBlocks, readWhole, streamBlocks, withLast } from './read-blocks.js';
+import { fileBlocks, readWhole, shrank, streamBlocks, withLast } from './read-blocks.js';
 import type { ArchiveEntry } from './sources.js';
 import {
   centralHeader,
@@ -25,8 +26,8 @@ import type { Zip64Policy, ZipEntryInfo, ZipSizes } from './zip-records.js';
  * in memory; fflate has no ZIP64. Here every entry is cut into blocks of
  * ZIP_BLOCK bytes that are deflated on worker threads while earlier ones
  * are written (src/core/parallel-deflate.ts): small files ahead of their turn,
- * large files and command output pigz-style as one deflate stream of
- * independently compressed blocks.
+ * read on those threads too, large files and command output pigz-style as one
+ * deflate stream of independently compressed blocks.
  *
  * An entry of one block (directories, symlinks, files up to ZIP_BLOCK) is
  * written with its CRC and sizes in its local header, stored instead of
@@ -100,6 +101,8 @@ export class ZipWriter implements FormatWriter {
         return this.addWhole(this.info(e.name, S_IFLNK | 0o777, e.mtime), Buffer.from(e.target), false);
       case 'file': {
         const info = this.info(e.name, S_IFREG | e.mode, e.mtime);
+        if (e.size > 0 && e.size <= ZIP_BLOCK && this.deflater)
+          return this.addSmallFile(info, e.path, e.size);
         if (e.size <= ZIP_BLOCK)
           return readWhole(e.path, e.size).then((data) => this.addWhole(info, data, true));
         return this.addStream(info, fileBlocks(e.path, e.size, ZIP_BLOCK), e.size);
@@ -122,27 +125,52 @@ export class ZipWriter implements FormatWriter {
     this.offset += bytes.length;
   }
 
-  /** An entry whose data is one block: CRC and sizes go in its local header. */
-  private async addWhole(info: ZipEntryInfo, data: Buffer, isFile: boolean): Promise<void> {
-    const crc = crc32(data);
-    const length = data.length;
-    const work: Promise<Deflated> =
-      isFile && this.deflater && length > 0
-        ? this.deflater.deflate({ input: data, final: true })
-        : Promise.resolve({ output: data, input: data });
-    const emit = async ({ output, input }: Deflated): Promise<void> => {
-      const smaller = output.length < length;
-      const body = smaller ? output : input;
-      const entry = { ...info, method: smaller ? METHOD_DEFLATE : METHOD_STORE };
-      const sizes = { crc, compressed: body.length, uncompressed: length };
+  /** An entry whose data is at hand (directories, symlinks, files stored as they are). */
+  private addWhole(info: ZipEntryInfo, data: Buffer, isFile: boolean): Promise<void> {
+    return this.addOneBlock(
+      info,
+      Promise.resolve({ data, stored: true, crc: crc32(data) }),
+      data.length,
+      isFile,
+    );
+  }
+
+  /**
+   * A small file, read and compressed on a deflate thread ahead of its turn:
+   * the main thread makes no file system call for it. It is stored when
+   * deflating does not make it smaller, as zip does.
+   */
+  private addSmallFile(info: ZipEntryInfo, path: string, size: number): Promise<void> {
+    const work = this.deflater!.deflateFile(path, size).then(
+      (r) => {
+        if (r.size < size) throw shrank(path);
+        return r;
+      },
+      (err: unknown) => {
+        throw fromFsError(err, path, 'archiving');
+      },
+    );
+    return this.addOneBlock(info, work, size, true);
+  }
+
+  /** An entry whose data comes in one piece: CRC and sizes go in its local header. */
+  private async addOneBlock(
+    info: ZipEntryInfo,
+    work: Promise<{ data: Buffer; stored: boolean; crc: number }>,
+    size: number,
+    isFile: boolean,
+  ): Promise<void> {
+    const emit = async ({ data, stored, crc }: { data: Buffer; stored: boolean; crc: number }) => {
+      const entry = { ...info, method: stored ? METHOD_STORE : METHOD_DEFLATE };
+      const sizes = { crc, compressed: data.length, uncompressed: size };
       const zip64 = this.zip64 === 'always';
       const at = this.offset;
       await this.write(localHeader(entry, sizes, { zip64 }));
-      await this.write(body);
-      if (isFile) this.onBytes(length);
+      await this.write(data);
+      if (isFile) this.onBytes(size);
       this.record(entry, sizes, { offset: at, dataDescriptor: false, localZip64: zip64 });
     };
-    await this.window.push(work, emit, length + RECORD_BYTES);
+    await this.window.push(work, emit, size + RECORD_BYTES);
   }
 
   /** An entry streamed block by block, its CRC and sizes in a data descriptor after its data. */

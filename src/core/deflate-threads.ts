@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { DeflateJob, DeflateReply } from './deflate-protocol.js';
+import type { BlockJob, DeflateJob, DeflateReply, FileJob } from './deflate-protocol.js';
 import { startThread } from './start-thread.js';
 
 export interface Deflated {
@@ -9,8 +9,18 @@ export interface Deflated {
   input: Buffer;
 }
 
+/** A small file read and compressed on a thread. */
+export interface DeflatedFile {
+  /** The deflated bytes, or the file's own bytes when deflating did not make them smaller. */
+  data: Buffer;
+  stored: boolean;
+  crc: number;
+  /** Bytes read: less than asked when the file shrank. */
+  size: number;
+}
+
 interface Pending {
-  resolve: (r: Deflated) => void;
+  resolve: (r: Extract<DeflateReply, { ok: true }>) => void;
   reject: (err: Error) => void;
 }
 
@@ -22,6 +32,18 @@ const ownsMemory = (b: Uint8Array): boolean =>
 const movable = (b: Uint8Array): Uint8Array => (ownsMemory(b) ? b : new Uint8Array(b));
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A thread's failure as an error: the system's (code, syscall, path) for a file, else zlib's. */
+function replyError(r: Extract<DeflateReply, { ok: false }>): Error {
+  if (!r.syscall) return new Error(`deflate: ${r.message}`);
+  const err = new Error(r.message) as NodeJS.ErrnoException;
+  err.code = r.code;
+  if (r.syscall) err.syscall = r.syscall;
+  if (r.path) err.path = r.path;
+  return err;
+}
 
 interface Thread {
   worker: Worker;
@@ -43,17 +65,35 @@ export class DeflateThreads {
 
   constructor(readonly size = Math.max(1, availableParallelism())) {}
 
-  deflate(job: Omit<DeflateJob, 'id'>): Promise<Deflated> {
-    return new Promise<Deflated>((resolve, reject) => {
+  /** A block: its memory moves to a thread and comes back as `input`. */
+  async deflate(job: Omit<BlockJob, 'id' | 'op'>): Promise<Deflated> {
+    const input = movable(job.input);
+    const dictionary = job.dictionary && movable(job.dictionary);
+    const moved = [input.buffer as ArrayBuffer];
+    if (dictionary) moved.push(dictionary.buffer as ArrayBuffer);
+    const r = await this.send({ ...job, op: 'block', input, dictionary }, moved);
+    if (r.op !== 'block') throw new Error('deflate: a file reply to a block');
+    return { output: asBuffer(r.output), input: asBuffer(r.input) };
+  }
+
+  /**
+   * A file of `size` bytes, read on a thread (so the main thread makes no file
+   * system calls for it) and compressed whole, with its CRC-32. A file that
+   * cannot be read fails with the system's error (code, syscall, path).
+   */
+  async deflateFile(job: Omit<FileJob, 'id' | 'op'>): Promise<DeflatedFile> {
+    const r = await this.send({ ...job, op: 'file' }, []);
+    if (r.op !== 'file') throw new Error('deflate: a block reply to a file');
+    return { data: asBuffer(r.data), stored: r.stored, crc: r.crc, size: r.size };
+  }
+
+  private send(job: DistributiveOmit<DeflateJob, 'id'>, moved: ArrayBuffer[]) {
+    return new Promise<Extract<DeflateReply, { ok: true }>>((resolve, reject) => {
       const t = this.pick();
       const id = this.nextId++;
-      const input = movable(job.input);
-      const dictionary = job.dictionary && movable(job.dictionary);
-      const transfer = [input.buffer as ArrayBuffer];
-      if (dictionary) transfer.push(dictionary.buffer as ArrayBuffer);
       t.pending.set(id, { resolve, reject });
       if (t.pending.size === 1) t.worker.ref();
-      t.worker.postMessage({ ...job, input, dictionary, id } satisfies DeflateJob, transfer);
+      t.worker.postMessage({ ...job, id }, moved);
     });
   }
 
@@ -76,8 +116,8 @@ export class DeflateThreads {
       t.pending.delete(reply.id);
       if (t.pending.size === 0) t.worker.unref();
       if (!p) return;
-      if (reply.ok) p.resolve({ output: asBuffer(reply.output), input: asBuffer(reply.input) });
-      else p.reject(new Error(`deflate: ${reply.message}`));
+      if (reply.ok) p.resolve(reply);
+      else p.reject(replyError(reply));
     });
     // A thread that dies fails its blocks; later blocks go to a new thread.
     const lost = (err: Error): void => {

@@ -1,40 +1,81 @@
 /**
- * A thread of DeflateThreads (deflate-threads.ts): raw deflate of one block at
- * a time, synchronously. The input is moved here and back, and the output is
- * moved out: no buffer stays on this thread, whose heap rarely collects.
+ * A thread of DeflateThreads (deflate-threads.ts): raw deflate of one block,
+ * or one small file read here, at a time, synchronously. Buffers are moved to
+ * the main thread, not left here: this thread's heap rarely collects, and
+ * whatever it holds waits for that.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { constants, deflateRawSync } from 'node:zlib';
-import type { DeflateJob, DeflateReply } from './deflate-protocol.js';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+import type { BlockJob, DeflateJob, DeflateReply, FileJob } from './deflate-protocol.js';
 import { deflateBound } from './deflate-bound.js';
 
 const port = parentPort!;
+
+function deflate(input: Uint8Array, level: number, final: boolean, dictionary?: Uint8Array): Buffer {
+  return deflateRawSync(input, {
+    level,
+    ...(dictionary ? { dictionary } : {}),
+    finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+    // Room for the whole output in one go.
+    chunkSize: Math.max(64, deflateBound(input.length)),
+  });
+}
+
+/** `b` when its memory can be moved (it is not a slice of Buffer's shared pool), else a copy. */
+const movable = (b: Buffer): Uint8Array => (b.buffer.byteLength > Buffer.poolSize ? b : new Uint8Array(b));
+
+function block(job: BlockJob): [DeflateReply, ArrayBuffer[]] {
+  const output = movable(deflate(job.input, job.level, job.final, job.dictionary));
+  const moved = [output.buffer as ArrayBuffer, job.input.buffer as ArrayBuffer];
+  // The dictionary goes back too, to be freed by the main thread's collector.
+  if (job.dictionary) moved.push(job.dictionary.buffer as ArrayBuffer);
+  return [{ id: job.id, ok: true, op: 'block', output, input: job.input }, moved];
+}
+
+function readFile(path: string, size: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(size); // memory of its own, never the shared pool
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function file(job: FileJob): [DeflateReply, ArrayBuffer[]] {
+  const bytes = readFile(job.path, job.size);
+  const out = deflate(bytes, job.level, true);
+  // Stored when deflating does not make it smaller, as zip does.
+  const stored = out.length >= bytes.length;
+  const data = stored ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : movable(out);
+  const reply: DeflateReply = {
+    id: job.id,
+    ok: true,
+    op: 'file',
+    data,
+    stored,
+    crc: crc32(bytes),
+    size: bytes.length,
+  };
+  return [reply, [data.buffer as ArrayBuffer]];
+}
+
 port.on('message', (job: DeflateJob) => {
   let reply: DeflateReply;
-  let transfer: ArrayBuffer[];
+  let moved: ArrayBuffer[];
   try {
-    const out = deflateRawSync(job.input, {
-      level: job.level,
-      ...(job.dictionary ? { dictionary: job.dictionary } : {}),
-      finishFlush: job.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
-      // Room for the whole output in one go.
-      chunkSize: Math.max(64, deflateBound(job.input.length)),
-    });
-    // zlib's own output buffer is moved unless it is a slice of Buffer's shared pool.
-    const output = out.buffer.byteLength > Buffer.poolSize ? out : new Uint8Array(out);
-    reply = { id: job.id, ok: true, output, input: job.input };
-    transfer = [output.buffer];
+    [reply, moved] = job.op === 'file' ? file(job) : block(job);
   } catch (err) {
-    reply = {
-      id: job.id,
-      ok: false,
-      message: err instanceof Error ? err.message : String(err),
-      input: job.input,
-    };
-    transfer = [];
+    const e = err as NodeJS.ErrnoException;
+    reply = { id: job.id, ok: false, message: e.message, code: e.code, syscall: e.syscall, path: e.path };
+    moved = [];
   }
-  // The dictionary goes back too, to be freed by the main thread's collector.
-  transfer.push(job.input.buffer as ArrayBuffer);
-  if (job.dictionary) transfer.push(job.dictionary.buffer as ArrayBuffer);
-  port.postMessage({ ...reply, dictionary: job.dictionary }, transfer);
+  port.postMessage(reply, moved);
 });

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { BlockDeflateStream, DEFLATE_WINDOW, ParallelDeflater } from './parallel-deflate.js';
 import { DeflateThreads, deflateThreads } from './deflate-threads.js';
@@ -113,4 +116,34 @@ test('a thread that dies fails its blocks; the next block gets a new thread', as
   await assert.rejects(pending, /deflate thread exited/);
   const ok = await threads.deflate({ level: 6, input: Buffer.from('after the crash'), final: true });
   assert.equal(inflateRawSync(ok.output).toString(), 'after the crash');
+});
+
+test('a small file is read and compressed on a thread, with its CRC; a missing one fails with the system error', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-deflate-'));
+  const text = Buffer.from('a line of a small text file\n'.repeat(200));
+  const noise = randomBytes(3000);
+  await writeFile(join(dir, 'text'), text);
+  await writeFile(join(dir, 'noise'), noise);
+  const deflater = new ParallelDeflater(6, 2);
+
+  const t = await deflater.deflateFile(join(dir, 'text'), text.length);
+  assert.equal(t.stored, false);
+  assert.deepEqual(inflateRawSync(t.data), text);
+  assert.equal(t.crc, crc32(text));
+  assert.equal(t.size, text.length);
+
+  const n = await deflater.deflateFile(join(dir, 'noise'), noise.length);
+  assert.equal(n.stored, true, 'random bytes are stored: deflate makes them larger');
+  assert.deepEqual(n.data, noise);
+
+  const shorter = await deflater.deflateFile(join(dir, 'text'), text.length + 10);
+  assert.equal(shorter.size, text.length, 'a file shorter than listed says so');
+
+  await assert.rejects(deflater.deflateFile(join(dir, 'gone'), 10), (err: NodeJS.ErrnoException) => {
+    assert.equal(err.code, 'ENOENT');
+    assert.equal(err.syscall, 'open');
+    assert.equal(err.path, join(dir, 'gone'));
+    return true;
+  });
+  await rm(dir, { recursive: true });
 });

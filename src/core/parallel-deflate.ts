@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { deflateThreads } from './deflate-threads.js';
-import type { Deflated, DeflateThreads } from './deflate-threads.js';
+import type { Deflated, DeflatedFile, DeflateThreads } from './deflate-threads.js';
 
 export { deflateBound } from './deflate-bound.js';
 
@@ -61,7 +61,17 @@ export class ParallelDeflater {
     }
   }
 
-  /** Slots are taken in the order deflate() was called. */
+  /** A small file, read and compressed whole on a thread (see DeflateThreads.deflateFile). */
+  async deflateFile(path: string, size: number): Promise<DeflatedFile> {
+    await this.acquire();
+    try {
+      return await this.threads.deflateFile({ level: this.level, path, size });
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Slots are taken in the order deflate() and deflateFile() were called. */
   private async acquire(): Promise<void> {
     if (this.running < this.concurrency) this.running += 1;
     else await new Promise<void>((r) => this.waiting.push(r));
