@@ -40,7 +40,7 @@ function replyError(r: Extract<DeflateReply, { ok: false }>): Error {
   if (!r.syscall) return new Error(`deflate: ${r.message}`);
   const err = new Error(r.message) as NodeJS.ErrnoException;
   err.code = r.code;
-  if (r.syscall) err.syscall = r.syscall;
+  err.syscall = r.syscall;
   if (r.path) err.path = r.path;
   return err;
 }
