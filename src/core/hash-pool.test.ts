@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HashPool } from './hash-pool.js';
@@ -65,4 +65,20 @@ test('errors keep their errno code; an aborted job rejects with the abort reason
   await Promise.all([running, queued]);
   // The thread is free again afterwards.
   assert.equal((await pool.hashFile(big)).bytes, 64 * 1024 * 1024);
+});
+
+test('a thread that dies fails its job; the next job gets a new thread', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-hash-'));
+  const path = join(dir, 'big');
+  await writeFile(path, randomBytes(64 * 1024 * 1024));
+  const pool = new HashPool(1);
+  const pending = pool.hashFile(path);
+  // The one thread, stopped while it hashes: as if it had crashed.
+  const inner = pool as unknown as { threads: { worker: { terminate(): Promise<number> } }[] };
+  await inner.threads[0]?.worker.terminate();
+  await assert.rejects(pending, /hashing thread exited/);
+  const small = join(dir, 'small');
+  await writeFile(small, 'after the crash');
+  assert.equal((await pool.hashFile(small)).sha256, sha(Buffer.from('after the crash')));
+  await rm(dir, { recursive: true });
 });
