@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { fromFsError } from '../core/errors.js';
-import type { Deflated } from '../core/deflate-threads.js';
+import type { Deflated, DeflatedFile } from '../core/deflate-threads.js';
 import { BlockDeflateStream, deflateBound, ParallelDeflater } from '../core/parallel-deflate.js';
 import type { ByteSink } from './byte-sink.js';
 import { commandOutput } from './command.js';
@@ -64,6 +64,9 @@ interface EntryData {
   size: number;
   next(input: Buffer, final: boolean): Promise<Deflated>;
 }
+
+/** An entry's data in one piece: deflated or stored, with its CRC-32. */
+type OneBlock = Pick<DeflatedFile, 'data' | 'stored' | 'crc'>;
 
 /** Level 0: the data as it is. */
 class StoredData implements EntryData {
@@ -156,11 +159,11 @@ export class ZipWriter implements FormatWriter {
   /** An entry whose data comes in one piece: CRC and sizes go in its local header. */
   private async addOneBlock(
     info: ZipEntryInfo,
-    work: Promise<{ data: Buffer; stored: boolean; crc: number }>,
+    work: Promise<OneBlock>,
     size: number,
     isFile: boolean,
   ): Promise<void> {
-    const emit = async ({ data, stored, crc }: { data: Buffer; stored: boolean; crc: number }) => {
+    const emit = async ({ data, stored, crc }: OneBlock): Promise<void> => {
       const entry = { ...info, method: stored ? METHOD_STORE : METHOD_DEFLATE };
       const sizes = { crc, compressed: data.length, uncompressed: size };
       const zip64 = this.zip64 === 'always';

@@ -6,6 +6,9 @@ import type { PolicyStatement } from './iam.js';
 const withAction = (statements: PolicyStatement[], action: string): PolicyStatement[] =>
   statements.filter((s) => s.Action.includes(action));
 
+const kmsOf = (p: { Statement: PolicyStatement[] }): PolicyStatement[] =>
+  p.Statement.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+
 const KMS_ACTIONS = [
   'kms:CreateGrant',
   'kms:Decrypt',
@@ -35,7 +38,7 @@ test('create: CreateTags only at creation, or afterwards for series keys of mana
 test('copy with --kms-key: the KMS actions CopySnapshot needs, on that key, through EC2 only', () => {
   const arn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const p = policyFor(['snapshot copy'], { kmsKeys: [arn] });
-  const kms = p.Statement.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+  const kms = kmsOf(p);
   assert.deepEqual(kms.flatMap((s) => s.Action).sort(), KMS_ACTIONS);
   for (const s of kms) {
     assert.equal(s.Resource, arn);
@@ -78,7 +81,7 @@ test("--volume-kms-key: create and copy may use the volumes' key through EC2, tr
   const key = 'arn:aws:kms:eu-west-1:123456789012:key/abcd';
   for (const command of ['snapshot copy', 'snapshot create'] as const) {
     const p = policyFor([command], { volumeKmsKeys: [key] });
-    const kms = p.Statement.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+    const kms = kmsOf(p);
     assert.deepEqual(kms.flatMap((s) => s.Action).sort(), [
       'kms:CreateGrant',
       'kms:Decrypt',

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { BlockJob, DeflateJob, DeflateReply, FileJob } from './deflate-protocol.js';
-import { startThread } from './start-thread.js';
+import { onThreadLost, startThread } from './start-thread.js';
 
 export interface Deflated {
   output: Buffer;
@@ -32,8 +32,6 @@ const ownsMemory = (b: Uint8Array): boolean =>
 const movable = (b: Uint8Array): Uint8Array => (ownsMemory(b) ? b : new Uint8Array(b));
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** A thread's failure as an error: the system's (code, syscall, path) for a file, else zlib's. */
 function replyError(r: Extract<DeflateReply, { ok: false }>): Error {
@@ -71,8 +69,7 @@ export class DeflateThreads {
     const dictionary = job.dictionary && movable(job.dictionary);
     const moved = [input.buffer as ArrayBuffer];
     if (dictionary) moved.push(dictionary.buffer as ArrayBuffer);
-    const r = await this.send({ ...job, op: 'block', input, dictionary }, moved);
-    if (r.op !== 'block') throw new Error('deflate: a file reply to a block');
+    const r = await this.send<'block'>({ ...job, op: 'block', input, dictionary }, moved);
     return { output: asBuffer(r.output), input: asBuffer(r.input) };
   }
 
@@ -82,16 +79,19 @@ export class DeflateThreads {
    * cannot be read fails with the system's error (code, syscall, path).
    */
   async deflateFile(job: Omit<FileJob, 'id' | 'op'>): Promise<DeflatedFile> {
-    const r = await this.send({ ...job, op: 'file' }, []);
-    if (r.op !== 'file') throw new Error('deflate: a block reply to a file');
+    const r = await this.send<'file'>({ ...job, op: 'file' }, []);
     return { data: asBuffer(r.data), stored: r.stored, crc: r.crc, size: r.size };
   }
 
-  private send(job: DistributiveOmit<DeflateJob, 'id'>, moved: ArrayBuffer[]) {
-    return new Promise<Extract<DeflateReply, { ok: true }>>((resolve, reject) => {
+  /** Posts a job; the thread answers a job with a reply of the same `op`. */
+  private send<Op extends DeflateJob['op']>(
+    job: Omit<Extract<DeflateJob, { op: Op }>, 'id'>,
+    moved: ArrayBuffer[],
+  ): Promise<Extract<DeflateReply, { ok: true; op: Op }>> {
+    return new Promise((resolve, reject) => {
       const t = this.pick();
       const id = this.nextId++;
-      t.pending.set(id, { resolve, reject });
+      t.pending.set(id, { resolve: resolve as Pending['resolve'], reject });
       if (t.pending.size === 1) t.worker.ref();
       t.worker.postMessage({ ...job, id }, moved);
     });
@@ -120,14 +120,11 @@ export class DeflateThreads {
       else p.reject(replyError(reply));
     });
     // A thread that dies fails its blocks; later blocks go to a new thread.
-    const lost = (err: Error): void => {
-      const at = this.threads.indexOf(t);
-      if (at >= 0) this.threads.splice(at, 1);
+    onThreadLost(t.worker, 'deflate thread', (err) => {
+      this.threads.splice(this.threads.indexOf(t), 1);
       for (const p of t.pending.values()) p.reject(err);
       t.pending.clear();
-    };
-    t.worker.on('error', lost);
-    t.worker.on('exit', (code) => lost(new Error(`deflate thread exited (${code})`)));
+    });
     t.worker.unref();
     this.threads.push(t);
     return t;

@@ -22,11 +22,11 @@ function deflate(input: Uint8Array, level: number, final: boolean, dictionary?: 
   });
 }
 
-/** `b` when its memory can be moved (it is not a slice of Buffer's shared pool), else a copy. */
-const movable = (b: Buffer): Uint8Array => (b.buffer.byteLength > Buffer.poolSize ? b : new Uint8Array(b));
+/** `b` when its memory can be moved (not a slice of Buffer's shared pool; the whole of it goes, even past `b`), else a copy. */
+const unpooled = (b: Buffer): Uint8Array => (b.buffer.byteLength > Buffer.poolSize ? b : new Uint8Array(b));
 
 function block(job: BlockJob): [DeflateReply, ArrayBuffer[]] {
-  const output = movable(deflate(job.input, job.level, job.final, job.dictionary));
+  const output = unpooled(deflate(job.input, job.level, job.final, job.dictionary));
   const moved = [output.buffer as ArrayBuffer, job.input.buffer as ArrayBuffer];
   // The dictionary goes back too, to be freed by the main thread's collector.
   if (job.dictionary) moved.push(job.dictionary.buffer as ArrayBuffer);
@@ -54,7 +54,7 @@ function file(job: FileJob): [DeflateReply, ArrayBuffer[]] {
   const out = deflate(bytes, job.level, true);
   // Stored when deflating does not make it smaller, as zip does.
   const stored = out.length >= bytes.length;
-  const data = stored ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : movable(out);
+  const data = stored ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : unpooled(out);
   const reply: DeflateReply = {
     id: job.id,
     ok: true,

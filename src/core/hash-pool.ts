@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startThread } from './start-thread.js';
+import { onThreadLost, startThread } from './start-thread.js';
 import type { HashJob, HashReply, HashResult } from './hash-protocol.js';
 
 type JobSpec =
@@ -104,17 +104,13 @@ export class HashPool {
       if (p) settle(p, reply);
       this.dispatch();
     });
-    // A thread that dies (an error, or an exit) fails its job; the next job gets a new thread.
-    const lost = (err: Error): void => {
-      const at = this.threads.indexOf(t);
-      if (at < 0) return;
-      this.threads.splice(at, 1);
+    // A thread that dies fails its job; the next job gets a new thread.
+    onThreadLost(t.worker, 'hashing thread', (err) => {
+      this.threads.splice(this.threads.indexOf(t), 1);
       t.busy?.reject(err);
       t.busy = undefined;
       this.dispatch();
-    };
-    t.worker.on('error', lost);
-    t.worker.on('exit', (code) => lost(new Error(`hashing thread exited (${code})`)));
+    });
     t.worker.unref();
     this.threads.push(t);
     return t;

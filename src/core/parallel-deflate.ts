@@ -47,25 +47,20 @@ export class ParallelDeflater {
   }
 
   /** The block's buffers move to a thread: use the input that comes back, not the one given. */
-  async deflate(block: DeflateBlock): Promise<Deflated> {
-    await this.acquire();
-    try {
-      return await this.threads.deflate({
-        level: this.level,
-        input: block.input,
-        dictionary: block.dictionary,
-        final: block.final,
-      });
-    } finally {
-      this.release();
-    }
+  deflate(block: DeflateBlock): Promise<Deflated> {
+    return this.inSlot(() => this.threads.deflate({ level: this.level, ...block }));
   }
 
   /** A small file, read and compressed whole on a thread (see DeflateThreads.deflateFile). */
-  async deflateFile(path: string, size: number): Promise<DeflatedFile> {
+  deflateFile(path: string, size: number): Promise<DeflatedFile> {
+    return this.inSlot(() => this.threads.deflateFile({ level: this.level, path, size }));
+  }
+
+  /** Runs `work` once a slot is free, and frees it after. */
+  private async inSlot<T>(work: () => Promise<T>): Promise<T> {
     await this.acquire();
     try {
-      return await this.threads.deflateFile({ level: this.level, path, size });
+      return await work();
     } finally {
       this.release();
     }

@@ -15,3 +15,19 @@ export function startThread(name: string, options: WorkerOptions = {}): Worker {
     { ...options, eval: true },
   );
 }
+
+/**
+ * Calls `lost` once when the thread dies: with its error, or, when it exits
+ * without one, with an error saying `what` exited. A pool fails the work the
+ * thread had, which would otherwise wait for ever.
+ */
+export function onThreadLost(worker: Worker, what: string, lost: (err: Error) => void): void {
+  let gone = false;
+  const once = (err: Error): void => {
+    if (gone) return;
+    gone = true;
+    lost(err);
+  };
+  worker.on('error', once);
+  worker.on('exit', (code) => once(new Error(`${what} exited (${code})`)));
+}
