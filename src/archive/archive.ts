@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { CairnError, isCairnError } from '../core/errors.js';
@@ -17,7 +17,7 @@ import type { ArchiveFormat, FormatWriter } from './format.js';
 import { GzipMembers } from './gzip-members.js';
 import { HashingSink } from './hashing-sink.js';
 import type { ArchiveMeta } from './meta.js';
-import { archiveKey, checkArchiveName, metaKey } from './naming.js';
+import { archiveKey, checkArchiveName, checkEntryName, metaKey } from './naming.js';
 import type { ArchiveSource } from './sources.js';
 import { TarWriter } from './tar-writer.js';
 import { walkSources } from './walk.js';
@@ -75,27 +75,30 @@ export class Archive implements AsyncDisposable {
 
   /** The directory's contents at the archive root, or under `name`; with `preservePaths`, under its full path. */
   includeDirectory(path: string, opts: { preservePaths?: boolean; name?: string } = {}): this {
+    const abs = resolve(path);
     this.sources.push({
       kind: 'dir',
-      path: resolve(path),
-      name: opts.name,
+      path: abs,
+      name: opts.name === undefined ? undefined : checkEntryName(opts.name, abs),
       preservePaths: opts.preservePaths === true,
     });
     return this;
   }
 
+  /** One file, as `name` (default: its base name). */
   includeFile(path: string, opts: { name?: string } = {}): this {
     const abs = resolve(path);
-    this.sources.push({ kind: 'file', path: abs, name: opts.name ?? abs.split('/').pop() ?? abs });
+    this.sources.push({ kind: 'file', path: abs, name: checkEntryName(opts.name ?? basename(abs), abs) });
     return this;
   }
 
   /** Hands `fill` a new temporary directory; its contents are archived under `name`, then it is removed. */
   async includeNewDir(name: string, fill: (dir: string) => Promise<void> | void): Promise<this> {
+    const entry = checkEntryName(name, 'a new directory');
     const dir = await mkdtemp(join(tmpdir(), 'cairn-archive-'));
     this.tempDirs.push(dir);
     await fill(dir);
-    this.sources.push({ kind: 'dir', path: dir, name, preservePaths: false });
+    this.sources.push({ kind: 'dir', path: dir, name: entry, preservePaths: false });
     return this;
   }
 
@@ -106,7 +109,13 @@ export class Archive implements AsyncDisposable {
     opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
   ): this {
     if (argv.length === 0) throw new CairnError('USAGE', `no command given for ${name}`);
-    this.sources.push({ kind: 'command', name, argv, cwd: opts.cwd, env: opts.env });
+    this.sources.push({
+      kind: 'command',
+      name: checkEntryName(name, argv.join(' ')),
+      argv,
+      cwd: opts.cwd,
+      env: opts.env,
+    });
     return this;
   }
 
@@ -131,6 +140,7 @@ export class Archive implements AsyncDisposable {
       }
       const skipped: { path: string; reason: string }[] = [];
       const walkOpts = {
+        leaveOut: await dirId(store.localDir),
         filter: makeFilter([], this.o.exclude ?? []),
         skipUnreadable: this.o.skipUnreadable === true,
         reporter,
@@ -140,7 +150,7 @@ export class Archive implements AsyncDisposable {
           reporter.event({ level: 'warn', type: 'archive.skip', message: `skipped ${reason}`, path });
         },
       };
-      const total = await this.totalBytes(walkOpts);
+      const total = await this.totals(walkOpts);
       const writer = await store.createWriter(key, {
         contentType: CONTENT_TYPE[this.format],
         signal: this.o.signal,
@@ -149,9 +159,17 @@ export class Archive implements AsyncDisposable {
       });
       const sink = new HashingSink(writer);
       let done = 0;
+      let files = 0;
+      let entries = 0;
       const onBytes = (n: number): void => {
         done += n;
-        reporter.progress?.({ unit: 'bytes', done, total: Math.max(total, done), label: key });
+        reporter.progress?.({
+          unit: 'bytes',
+          done,
+          total: Math.max(total.bytes, done),
+          label: key,
+          detail: `${files} of ${total.files} files`,
+        });
       };
       const level = this.o.level ?? 6;
       const gz = this.format === 'tar.gz' ? new GzipMembers(sink, level) : undefined;
@@ -159,8 +177,6 @@ export class Archive implements AsyncDisposable {
         this.format === 'zip'
           ? new ZipWriter(sink, onBytes, { level, signal: this.o.signal })
           : new TarWriter(gz ?? sink, onBytes, this.o.signal);
-      let files = 0;
-      let entries = 0;
       try {
         for await (const e of walkSources(this.sources, walkOpts)) {
           if (this.o.signal?.aborted)
@@ -214,6 +230,7 @@ export class Archive implements AsyncDisposable {
   async entries(): Promise<{ type: string; name: string; size?: number }[]> {
     const out: { type: string; name: string; size?: number }[] = [];
     const walkOpts = {
+      leaveOut: await dirId(this.store().localDir),
       filter: makeFilter([], this.o.exclude ?? []),
       skipUnreadable: this.o.skipUnreadable === true,
       reporter: this.o.reporter ?? silentReporter,
@@ -229,11 +246,17 @@ export class Archive implements AsyncDisposable {
     return out;
   }
 
-  private async totalBytes(walkOpts: Parameters<typeof walkSources>[1]): Promise<number> {
-    let n = 0;
-    for await (const e of walkSources(this.sources, { ...walkOpts, onSkip: () => undefined }))
-      if (e.type === 'file') n += e.size;
-    return n;
+  /** The bytes and files to archive, for progress (command output counts as a file of unknown size). */
+  private async totals(
+    walkOpts: Parameters<typeof walkSources>[1],
+  ): Promise<{ bytes: number; files: number }> {
+    let bytes = 0;
+    let files = 0;
+    for await (const e of walkSources(this.sources, { ...walkOpts, onSkip: () => undefined })) {
+      if (e.type === 'file') bytes += e.size;
+      if (e.type === 'file' || e.type === 'command') files += 1;
+    }
+    return { bytes, files };
   }
 
   private async cleanup(): Promise<void> {
@@ -243,6 +266,12 @@ export class Archive implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.cleanup();
   }
+}
+
+/** Identifies a directory however it is reached (symlinks, bind mounts); undefined if there is none. */
+async function dirId(path: string | undefined): Promise<{ dev: number; ino: number } | undefined> {
+  const st = path === undefined ? undefined : await stat(path).catch(() => undefined);
+  return st?.isDirectory() ? { dev: st.dev, ino: st.ino } : undefined;
 }
 
 /** An archive with a command output too large to hold was written with a patched header: hash it as stored. */

@@ -2,7 +2,7 @@ import { chmod, lstat, lutimes, mkdir, realpath, rm, symlink, utimes } from 'nod
 import { createWriteStream } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CairnError, fromFsError } from '../core/errors.js';
+import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
 
 /**
  * Writes extracted entries under DEST and nowhere else: names that are
@@ -22,6 +22,12 @@ export class ExtractTarget {
       await mkdir(dest, { recursive: true });
       return new ExtractTarget(await realpath(dest));
     } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EEXIST' || code === 'ENOTDIR') {
+        throw new CairnError('USAGE', `restore destination ${dest} is not a directory`, {
+          hint: 'give a directory to extract into (it is made if missing)',
+        });
+      }
       throw fromFsError(err, dest, 'restore destination');
     }
   }

@@ -11,6 +11,27 @@ export function checkArchiveName(name: string): string {
   return name;
 }
 
+/**
+ * A name inside the archive ('db/dump.sql', 'site'), '/'-separated and
+ * relative: one that is absolute or has '.' or '..' parts would be refused on
+ * restore, so it is refused here. Returns it without repeated or trailing slashes.
+ */
+export function checkEntryName(name: string, what: string): string {
+  const clean = name.replace(/\/+/g, '/').replace(/\/$/, '');
+  const parts = clean.split('/');
+  if (
+    clean === '' ||
+    clean.startsWith('/') ||
+    clean.includes('\0') ||
+    parts.some((p) => p === '.' || p === '..')
+  ) {
+    throw new CairnError('USAGE', `invalid name inside the archive for ${what}: "${name}"`, {
+      hint: "use a relative path without '.' or '..' parts, e.g. db/dump.sql",
+    });
+  }
+  return clean;
+}
+
 export function stamp(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }

@@ -26,6 +26,11 @@ export async function pruneArchives(o: {
     });
   }
   const all = await listArchives(o.store, name, { withMeta: false });
+  if (all.length === 0) {
+    throw new CairnError('NOT_FOUND', `no archives "${name}" in ${o.store.url}`, {
+      hint: 'see cairn archive list',
+    });
+  }
   const plan = planRetention(
     all.map((a) => ({ id: a.key, time: a.time, a })),
     o.policy,

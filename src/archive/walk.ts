@@ -1,7 +1,7 @@
 import { access, constants, lstat, readdir, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Stats } from 'node:fs';
-import { fromFsError } from '../core/errors.js';
+import { CairnError, fromFsError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Reporter } from '../core/reporter.js';
 import type { PathFilter } from '../core/path-filter.js';
@@ -14,6 +14,8 @@ export interface WalkOptions {
   clock: Clock;
   /** Called for each file skipped because it could not be read. */
   onSkip: (path: string, reason: string) => void;
+  /** A directory never to descend into (the storage target itself, when it is local). */
+  leaveOut?: { dev: number; ino: number } | undefined;
 }
 
 const joinName = (...parts: (string | undefined)[]): string =>
@@ -82,12 +84,22 @@ export async function* walkSources(
       throw fromFsError(err, src.path, 'archiving');
     });
     if (src.kind === 'file') {
+      if (rootStat.isDirectory()) {
+        throw new CairnError('USAGE', `archiving: ${src.path} is a directory, not a file`, {
+          hint: 'include a directory with --include (includeDirectory)',
+        });
+      }
       const e = await entryFor(src.path, joinName(src.name), rootStat, o);
       if (e) {
         yield* parents(e.name, e.mtime);
         yield e;
       }
       continue;
+    }
+    if (!rootStat.isDirectory()) {
+      throw new CairnError('USAGE', `archiving: ${src.path} is not a directory`, {
+        hint: 'include a single file with --file (includeFile)',
+      });
     }
     const base = src.preservePaths ? joinName(src.name, relative('/', src.path)) : joinName(src.name);
     if (base) {
@@ -121,6 +133,15 @@ async function* walkDir(
     const rel = relative(root, path);
     const st = await lstat(path).catch(() => undefined);
     if (!st || !o.filter.accepts(st.isDirectory() ? `${rel}/` : rel)) continue;
+    if (st.isDirectory() && st.dev === o.leaveOut?.dev && st.ino === o.leaveOut.ino) {
+      o.reporter.event({
+        level: 'warn',
+        type: 'archive.leave-out',
+        message: `left out ${path}: it is where the archive is stored`,
+        path,
+      });
+      continue;
+    }
     const name = joinName(base, rel);
     const e = await entryFor(path, name, st, o);
     if (!e) continue;

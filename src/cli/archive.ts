@@ -9,7 +9,7 @@ import type { ArchiveJob } from '../config/schema.js';
 import { formatMs } from '../core/duration.js';
 import { CairnError } from '../core/errors.js';
 import { formatBytes } from '../core/rate.js';
-import { describePolicy, policyFromFlags } from '../core/retention.js';
+import { describePolicy, isEmptyPolicy, policyFromFlags, policyFromKeep } from '../core/retention.js';
 import type { RetentionFlags } from '../core/retention.js';
 import { addStorageOptions, openTargetWith } from './context.js';
 import type { CliContext, StorageFlags } from './context.js';
@@ -50,12 +50,16 @@ function parseRun(s: string): { name: string; command: string } {
 function jobFrom(
   ctx: CliContext,
   name: string | undefined,
-  f: CreateFlags,
+  f: { job?: string | undefined },
+  command: 'create' | 'prune',
 ): { name: string; job: ArchiveJob } {
   if (!f.job) {
     if (!name)
       throw new CairnError('USAGE', 'an archive name is needed', {
-        hint: 'cairn archive create NAME --include DIR, or --job JOB',
+        hint:
+          command === 'create'
+            ? 'cairn archive create NAME --include DIR, or --job JOB'
+            : 'cairn archive prune NAME --keep-daily 7, or --job JOB',
       });
     return { name, job: {} };
   }
@@ -104,7 +108,7 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
   ).action(async (nameArg: string | undefined, _o: unknown, cmd: Command) => {
     await runner.run(cmd, async (ctx) => {
       const f = cmd.opts<CreateFlags>();
-      const { name, job } = jobFrom(ctx, nameArg, f);
+      const { name, job } = jobFrom(ctx, nameArg, f, 'create');
       const format = (f.format ?? job.format ?? 'tar.gz') as ArchiveFormat;
       if (!FORMATS.includes(format)) {
         throw new CairnError('USAGE', `unknown --format "${format}"`, { hint: `use ${FORMATS.join(', ')}` });
@@ -232,7 +236,7 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
   addStorageOptions(
     group
       .command('prune')
-      .argument('<name>', 'archive name')
+      .argument('[name]', 'archive name')
       .description(
         'Delete the archives of NAME that the retention policy does not keep, with the reason for each.',
       )
@@ -244,12 +248,15 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
       .option('--keep-monthly <n>', 'keep the newest of each of the last N months')
       .option('--keep-yearly <n>', 'keep the newest of each of the last N years')
       .option('--keep-within <duration>', 'keep everything within this long of the newest')
+      .option('--job <job>', "an archive job of the config file: its name, target and 'keep' policy")
       .option('--dry-run', 'show what would be deleted and why, delete nothing'),
-  ).action(async (name: string, _o: unknown, cmd: Command) => {
+  ).action(async (nameArg: string | undefined, _o: unknown, cmd: Command) => {
     await runner.run(cmd, async (ctx) => {
-      const f = cmd.opts<StorageFlags & RetentionFlags & { from?: string; dryRun?: boolean }>();
-      const policy = policyFromFlags(f);
-      const store = openTargetWith(ctx, f.from, f);
+      const f = cmd.opts<StorageFlags & RetentionFlags & { from?: string; dryRun?: boolean; job?: string }>();
+      const { name, job } = jobFrom(ctx, nameArg, f, 'prune');
+      const fromFlags = policyFromFlags(f);
+      const policy = isEmptyPolicy(fromFlags) && job.keep ? policyFromKeep(job.keep) : fromFlags;
+      const store = openTargetWith(ctx, f.from ?? job.to, f);
       await store.check();
       const r = await pruneArchives({ store, name, policy, dryRun: f.dryRun });
       ctx.out.result({ ...r, policy: describePolicy(policy) }, () =>

@@ -49,7 +49,7 @@ export class CliOutput implements Reporter {
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: `${p.label ?? ''} [{bar}] {percentage}% {value}/{total} {unit}`,
+          format: `${p.label ?? ''} [{bar}] {percentage}% {amount}`,
           stream: process.stderr,
           hideCursor: true,
           clearOnComplete: true,
@@ -57,10 +57,10 @@ export class CliOutput implements Reporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(p.total, p.done, { unit: p.unit });
+      this.bar.start(p.total, p.done, { amount: amount(p) });
     }
     this.bar.setTotal(p.total);
-    this.bar.update(p.done, { unit: p.unit === 'bytes' ? formatBytes(p.done) : p.unit });
+    this.bar.update(p.done, { amount: amount(p) });
     if (p.done >= p.total) this.done();
   }
 
@@ -90,4 +90,13 @@ export function table(rows: string[][]): string {
   return rows
     .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
     .join('\n');
+}
+
+/** '9.0 MiB of 47.7 MiB, 120 files' or '120/300 files'. */
+function amount(p: Progress): string {
+  const of =
+    p.unit === 'bytes'
+      ? `${formatBytes(p.done)} of ${formatBytes(p.total ?? p.done)}`
+      : `${p.done}/${p.total ?? '?'} ${p.unit}`;
+  return p.detail ? `${of}, ${p.detail}` : of;
 }

@@ -4,7 +4,7 @@ import { parseDuration } from '../core/duration.js';
 import { defaultHost } from '../ship/options.js';
 import { CairnError } from '../core/errors.js';
 import { formatBytes } from '../core/rate.js';
-import { describePolicy, policyFromFlags } from '../core/retention.js';
+import { describePolicy, policyFromFlags, policyFromKeep } from '../core/retention.js';
 import type { RetentionFlags } from '../core/retention.js';
 import { parsePointInTime } from '../core/timestamp.js';
 import { listRestorePoints } from '../ship/list.js';
@@ -133,17 +133,7 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
           f.keepYearly,
           f.keepWithin,
         ].some((v) => v !== undefined);
-        const policy = given
-          ? policyFromFlags(f)
-          : policyFromFlags({
-              keepLast: keep.last,
-              keepHourly: keep.hourly,
-              keepDaily: keep.daily,
-              keepWeekly: keep.weekly,
-              keepMonthly: keep.monthly,
-              keepYearly: keep.yearly,
-              keepWithin: keep.within,
-            });
+        const policy = given ? policyFromFlags(f) : policyFromKeep(keep);
         const graceText = f.grace ?? ctx.config.ship?.grace;
         const graceMs = graceText ? parseDuration(graceText, '--grace') : undefined;
         await store.check();

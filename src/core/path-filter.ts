@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { isAbsolute, relative } from 'node:path';
 
 /** Temporary files that are never finished: Cassandra's `-tmp-`, editors' `.tmp`, partial downloads. */
 export const DEFAULT_EXCLUDES = ['*-tmp*', '*.tmp', '*.swp', '*.part', '.cairn-tmp'];
@@ -24,5 +25,19 @@ export function makeFilter(
       if (exc?.(relative)) return false;
       return inc ? inc(relative) : true;
     },
+  };
+}
+
+/** `path` relative to `root` when it is inside it (not `root` itself), else undefined. */
+export function inside(root: string, path: string): string | undefined {
+  const rel = relative(root, path);
+  return rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel) ? undefined : rel;
+}
+
+/** `filter`, refusing also the directories `dirs` (relative paths) and everything under them. */
+export function leavingOut(filter: PathFilter, dirs: readonly string[]): PathFilter {
+  if (!dirs.length) return filter;
+  return {
+    accepts: (rel) => !dirs.some((d) => rel === d || rel.startsWith(`${d}/`)) && filter.accepts(rel),
   };
 }

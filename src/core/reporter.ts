@@ -18,6 +18,8 @@ export interface Progress {
   done: number;
   total?: number | undefined;
   label?: string | undefined;
+  /** More of the same progress, e.g. '120 files'. */
+  detail?: string | undefined;
 }
 
 export interface Reporter {

@@ -151,3 +151,26 @@ export function policyFromFlags(f: RetentionFlags): RetentionPolicy {
     within: f.keepWithin === undefined ? undefined : parseCalendarDuration(f.keepWithin),
   };
 }
+
+/** The `keep` of a config file (counts, and `within` as a duration such as 7d). */
+export interface KeepSettings {
+  last?: number | undefined;
+  hourly?: number | undefined;
+  daily?: number | undefined;
+  weekly?: number | undefined;
+  monthly?: number | undefined;
+  yearly?: number | undefined;
+  within?: string | undefined;
+}
+
+export function policyFromKeep(k: KeepSettings): RetentionPolicy {
+  return policyFromFlags({
+    keepLast: k.last,
+    keepHourly: k.hourly,
+    keepDaily: k.daily,
+    keepWeekly: k.weekly,
+    keepMonthly: k.monthly,
+    keepYearly: k.yearly,
+    keepWithin: k.within,
+  });
+}

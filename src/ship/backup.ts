@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import pLimit from 'p-limit';
@@ -11,7 +11,7 @@ import { isTransient } from '../storage/s3-errors.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { DEFAULT_EXCLUDES, makeFilter } from '../core/path-filter.js';
+import { DEFAULT_EXCLUDES, inside, leavingOut, makeFilter } from '../core/path-filter.js';
 import { lockPaths } from './lock.js';
 import type { PathLock } from './lock.js';
 import { openForWriting } from './open-files.js';
@@ -76,7 +76,10 @@ export async function openShipSession(
         reporter.event({ level: 'warn', type: 'ship.retry', message: `${(err as Error).message}; retrying` }),
     });
     const host = o.host ?? defaultHost();
-    const filter = makeFilter(o.include, o.exclude ?? [...DEFAULT_EXCLUDES]);
+    const filter = leavingOut(
+      makeFilter(o.include, o.exclude ?? [...DEFAULT_EXCLUDES]),
+      await storeInRoots(roots, o.store, reporter),
+    );
     const recursive = o.recursive ?? SHIP_DEFAULTS.recursive;
     const shipper = new Shipper(
       { store: o.store, clock, reporter },
@@ -114,6 +117,32 @@ export async function openShipSession(
     await lock.release();
     throw err;
   }
+}
+
+/**
+ * Where a local storage target lies inside a shipped directory, relative to it:
+ * it is left out, or every run (and the daemon, as it stores) would ship its own objects.
+ */
+async function storeInRoots(
+  roots: readonly string[],
+  store: ObjectStore,
+  reporter: Reporter,
+): Promise<string[]> {
+  if (store.localDir === undefined) return [];
+  const dir = await realpath(store.localDir).catch(() => store.localDir as string);
+  const out: string[] = [];
+  for (const root of roots) {
+    const rel = inside(root, dir);
+    if (rel === undefined) continue;
+    out.push(rel);
+    reporter.event({
+      level: 'warn',
+      type: 'ship.leave-out',
+      message: `left out ${dir}: it is where files are shipped to`,
+      path: dir,
+    });
+  }
+  return out;
 }
 
 export interface ReconcileResult {

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
+import { CairnError, errnoCode, fromFsError, isCairnError } from '../core/errors.js';
 import { checkKey } from './keys.js';
 import { LocalWriter } from './local-writer.js';
 import type { ObjectWriter } from './object-writer.js';
@@ -19,12 +19,21 @@ const TMP = '.cairn-tmp';
  * file and renamed into place (atomic). `sync()` makes all completed writes
  * durable with one syncfs, so many small objects cost one flush, not one each.
  */
+const notADirectory = (root: string): CairnError =>
+  new CairnError('USAGE', `storage target ${root} is not a directory`, {
+    hint: 'point --to/--from or $CAIRN_REPO at a directory (it is made if missing)',
+  });
+
 export class LocalStore implements ObjectStore {
   readonly url: string;
   private readonly madeDirs = new Set<string>();
 
   constructor(readonly root: string) {
     this.url = root;
+  }
+
+  get localDir(): string {
+    return this.root;
   }
 
   private path(key: string): string {
@@ -216,11 +225,12 @@ export class LocalStore implements ObjectStore {
     try {
       if (options.create) await mkdir(this.root, { recursive: true });
       const st = await stat(this.root);
-      if (!st.isDirectory()) {
-        throw new CairnError('USAGE', `storage target ${this.root} is not a directory`);
-      }
+      if (!st.isDirectory()) throw notADirectory(this.root);
       await access(this.root, constants.W_OK | constants.R_OK);
     } catch (err) {
+      if (isCairnError(err)) throw err;
+      // mkdir of a path where a file is, or under one
+      if (errnoCode(err) === 'EEXIST' || errnoCode(err) === 'ENOTDIR') throw notADirectory(this.root);
       if (errnoCode(err) === 'ENOENT') {
         throw new CairnError('NOT_FOUND', `storage target ${this.root} does not exist`, {
           cause: err,

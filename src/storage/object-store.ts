@@ -66,6 +66,8 @@ export interface PreparedFile {
  */
 export interface ObjectStore {
   readonly url: string;
+  /** The directory on this machine that holds the objects, for a local target. */
+  readonly localDir?: string | undefined;
   put(key: string, body: Buffer, options?: PutOptions): Promise<void>;
   /**
    * Reads and hashes a local file for storing: a local directory copies it
