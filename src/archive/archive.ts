@@ -130,7 +130,9 @@ export class Archive implements AsyncDisposable {
     const reporter = this.o.reporter ?? silentReporter;
     const started = performance.now();
     const store = this.store();
-    const key = archiveKey(this.name, clock.now(), this.format);
+    // The key and the record's createdAt are the time the archive was started.
+    const startedAt = clock.now();
+    const key = archiveKey(this.name, startedAt, this.format);
     try {
       await store.check({ create: true });
       if (await store.head(key)) {
@@ -201,7 +203,7 @@ export class Archive implements AsyncDisposable {
         name: this.name,
         key,
         format: this.format,
-        createdAt: clock.now().toISOString(),
+        createdAt: startedAt.toISOString(),
         bytes: writer.size,
         files,
         entries,

@@ -1,6 +1,6 @@
 import { chmod, lstat, lutimes, mkdir, realpath, rm, symlink, utimes } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
 
@@ -54,19 +54,37 @@ export class ExtractTarget {
     return join(this.dest, norm);
   }
 
-  private async parentInside(path: string): Promise<void> {
-    const parent = dirname(path);
-    await mkdir(parent, { recursive: true });
-    const real = await realpath(parent);
-    if (real !== this.dest && !real.startsWith(this.dest + sep)) {
-      throw new CairnError(
-        'INTEGRITY',
-        `${parent} leads outside the destination through a symlink; refused`,
-        {
-          hint: 'the archive may be hostile',
-        },
-      );
+  /**
+   * Makes the directories above `path`, one at a time from DEST down: a
+   * directory made with `recursive` would follow a symlink out of DEST before
+   * it could be checked. A symlink on the way must lead inside DEST; a file on
+   * the way is replaced by a directory, as tar does.
+   */
+  private async parentInside(path: string, name: string): Promise<void> {
+    const rel = relative(this.dest, dirname(path));
+    let at = this.dest;
+    for (const part of rel === '' ? [] : rel.split(sep)) {
+      at = join(at, part);
+      const st = await lstat(at).catch(() => undefined);
+      if (st?.isDirectory()) continue;
+      if (st?.isSymbolicLink()) {
+        const real = await realpath(at).catch(() => undefined);
+        if (real !== undefined && this.holds(real) && (await lstat(real)).isDirectory()) continue;
+        throw new CairnError(
+          'INTEGRITY',
+          `archive entry "${name}" would be written through ${at}, a symlink that leads outside the destination or to no directory; nothing more was extracted`,
+          { hint: 'the archive may be hostile' },
+        );
+      }
+      if (st) await rm(at, { force: true });
+      await mkdir(at).catch((err: unknown) => {
+        throw fromFsError(err, at, 'extracting');
+      });
     }
+  }
+
+  private holds(real: string): boolean {
+    return real === this.dest || real.startsWith(this.dest + sep);
   }
 
   private async clear(path: string): Promise<void> {
@@ -76,7 +94,7 @@ export class ExtractTarget {
 
   async dir(name: string, mode: number, mtime: Date): Promise<void> {
     const path = this.resolve(name);
-    await this.parentInside(path);
+    await this.parentInside(path, name);
     await this.clear(path);
     await mkdir(path, { recursive: true });
     this.dirs.push({ path, mode, mtime });
@@ -84,7 +102,7 @@ export class ExtractTarget {
 
   async file(name: string, mode: number, mtime: Date, data: AsyncIterable<Buffer>): Promise<void> {
     const path = this.resolve(name);
-    await this.parentInside(path);
+    await this.parentInside(path, name);
     await this.clear(path);
     let n = 0;
     const counted = async function* (): AsyncGenerator<Buffer> {
@@ -106,7 +124,7 @@ export class ExtractTarget {
 
   async symlink(name: string, target: string, mtime: Date): Promise<void> {
     const path = this.resolve(name);
-    await this.parentInside(path);
+    await this.parentInside(path, name);
     await rm(path, { force: true, recursive: false }).catch(() => undefined);
     await symlink(target, path).catch((err: unknown) => {
       throw fromFsError(err, path, 'extracting');

@@ -68,7 +68,9 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
 
   const accepts = (path: string): boolean => {
     const root = s.roots.find((r) => path === r || path.startsWith(`${r}/`));
-    return root !== undefined && (path === root || s.filter.accepts(relative(root, path)));
+    // A directory keeps its trailing '/' (relative() would drop it): the filter enters directories.
+    const dir = path.endsWith('/') ? '/' : '';
+    return root !== undefined && (path === root || s.filter.accepts(relative(root, path) + dir));
   };
 
   const scheduleFlush = (): void => {

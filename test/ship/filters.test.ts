@@ -33,3 +33,19 @@ test('ship backup of a directory that holds the local target leaves the target o
   assert.equal(b.scanned, 2);
   assert.equal(b.stats.filesUploaded, 0);
 });
+
+test('ship backup --recursive --include enters every directory and ships the matching files in them', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'cairn-ship-include-'));
+  const src = join(base, 'src');
+  await mkdir(join(src, 'sub', 'deeper'), { recursive: true });
+  await writeFile(join(src, 'a.db'), '1');
+  await writeFile(join(src, 'sub', 'b.db'), '2');
+  await writeFile(join(src, 'sub', 'deeper', 'c.db'), '3');
+  await writeFile(join(src, 'sub', 'notes.txt'), 'not this');
+  const args = ['ship', 'backup', src, '-r', '--include', '*.db', '--exclude', 'sub/deeper/**'];
+  const r = await cairn([...args, '--to', join(base, 'repo'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as BackupJson;
+  assert.equal(j.scanned, 2, 'a.db and sub/b.db; sub/deeper is excluded by a path pattern');
+  assert.equal(j.stats.filesUploaded, 2);
+});
