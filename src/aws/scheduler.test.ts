@@ -19,11 +19,41 @@ test('the token bucket lets a burst through, then paces at the refill rate', asy
       return Promise.resolve();
     },
   );
-  for (let i = 0; i < 5; i++) await b.take();
+  for (let i = 0; i < 5; i++) b.answered(await b.take());
   assert.deepEqual(waits.map(Math.round), [100, 100]);
   b.drain();
   await b.take();
   assert.equal(Math.round(waits.at(-1) ?? 0), 100);
+});
+
+test('after a burst from a full bucket, refilling starts with the first answer, as it does at EC2', async () => {
+  let now = 0;
+  const b = new TokenBucket(
+    { capacity: 2, refillPerSec: 10 },
+    () => now,
+    (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+  );
+  const burst = await b.take();
+  assert.equal(await b.take(), burst, 'one burst');
+  now = 30; // EC2 received the first call at some time up to now, when its answer came
+  b.answered(burst);
+  b.answered(burst);
+  await b.take();
+  assert.equal(Math.round(now), 130, 'one token 100 ms after the answer, not after the send');
+  b.answered(burst);
+  now = 1000;
+  assert.equal(b.available, 2, 'full again');
+  const next = await b.take();
+  assert.notEqual(next, burst, 'a new burst');
+  b.answered(burst);
+  now = 2000;
+  assert.equal(b.available, 1, 'an answer from an earlier burst does not start the refill');
+  b.answered(next);
+  now = 2100;
+  assert.equal(Math.round(b.available * 10) / 10, 2);
 });
 
 test('throttling is retried until it passes; the local bucket is drained', async () => {

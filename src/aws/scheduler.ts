@@ -104,10 +104,16 @@ export class ApiScheduler {
         const found = await o.recover();
         if (found !== undefined) return found;
       }
-      await bucket.take(this.o.signal);
+      const burst = await bucket.take(this.o.signal);
       try {
         this.count(action);
-        return await slots(send);
+        return await slots(async () => {
+          try {
+            return await send();
+          } finally {
+            bucket.answered(burst);
+          }
+        });
       } catch (err) {
         const code = awsCode(err) ?? 'Error';
         let kind: RetryEvent['kind'];

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CairnError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotList } from '../ebs/list.js';
 import type { Runner } from './main.js';
@@ -63,6 +64,10 @@ export function registerSnapshotList(snapshot: Command, runner: Runner): void {
             ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
           ].join('\n');
         });
+        if (r.regionErrors.length)
+          throw new CairnError('PARTIAL', `${r.regionErrors.length} region(s) could not be used`, {
+            hint: 'the other regions are listed above',
+          });
       } finally {
         engine.close();
       }

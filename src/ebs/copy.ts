@@ -14,7 +14,8 @@ import type { RegionFailure } from './outcome.js';
 import { planCopy } from './plan-copy.js';
 import type { CopyItem } from './plan-copy.js';
 import type { Ec2Api, Notifier } from './ports.js';
-import { resolveRegions } from './select.js';
+import { RegionFailures } from './region-failures.js';
+import { checkRegionName, resolveRegions } from './select.js';
 import { newRunId, TAG } from './tags.js';
 import { waitForSnapshots } from './wait.js';
 
@@ -61,7 +62,8 @@ export interface SnapshotCopyResult {
 export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopyResult> {
   const reporter = o.reporter ?? silentReporter;
   const clock = o.clock ?? systemClock;
-  const to = await resolveRegions(o.api, o.toRegions, o.fromRegion).catch((err: unknown) => {
+  checkRegionName(o.fromRegion, '--from-region');
+  const to = await resolveRegions(o.api, o.toRegions, o.fromRegion, '--to-region').catch((err: unknown) => {
     throw fromAwsError(err, 'listing regions');
   });
   const dests = to.filter((r) => r !== o.fromRegion);
@@ -71,20 +73,14 @@ export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopy
     });
   }
   const runId = newRunId(clock.now());
-  const src = await listSnapshots(o.api, [o.fromRegion], o, reporter, 'listing snapshots');
-  if (src.regionErrors.length) {
-    const e = src.regionErrors[0]?.error;
-    throw new CairnError(e?.code ?? 'INTERNAL', e?.message ?? 'cannot list the source region', {
-      hint: e?.hint,
-    });
-  }
-  const there = await listSnapshots(o.api, dests, { unmanaged: false }, reporter, 'listing copies');
+  const failures = new RegionFailures(reporter);
+  const sources = await listSnapshots(o.api, [o.fromRegion], o, failures, 'listing snapshots');
+  failures.settle([o.fromRegion]);
+  const there = await listSnapshots(o.api, dests, { unmanaged: false }, failures, 'listing copies');
   const byDest = new Map(
-    dests
-      .filter((d) => !there.regionErrors.some((e) => e.region === d))
-      .map((d) => [d, there.snapshots.filter((s) => s.region === d)]),
+    dests.filter((d) => !failures.has(d)).map((d) => [d, there.filter((s) => s.region === d)]),
   );
-  const plan = planCopy(src.snapshots, o.fromRegion, byDest, runId);
+  const plan = planCopy(sources, o.fromRegion, byDest, runId);
   const rows: CopyRow[] = plan.skipped.map((s) => ({
     series: s.series,
     sourceId: s.sourceId,
@@ -151,7 +147,7 @@ export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopy
     from: o.fromRegion,
     to: dests,
     rows,
-    regionErrors: there.regionErrors,
+    regionErrors: failures.all,
   };
   if (!o.dryRun && o.notify)
     result.notified = await sendSummary(o.notifier, o.notify, copySummary(result), reporter);

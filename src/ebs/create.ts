@@ -14,6 +14,7 @@ import { planCreate } from './plan-create.js';
 import type { CreateMode, CreateOptions, CreatePlan } from './plan-create.js';
 import { plannedOutcomes, progressAcrossRegions, skippedOutcomes } from './create-outcomes.js';
 import type { Ec2Api, Notifier } from './ports.js';
+import { RegionFailures } from './region-failures.js';
 import { isEmptySelection, missingIds, resolveRegions, selectTargets } from './select.js';
 import type { Selection, Target } from './select.js';
 import { newRunId } from './tags.js';
@@ -66,7 +67,7 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
-  const regionErrors: RegionFailure[] = [];
+  const failures = new RegionFailures(reporter);
   const createOptions: CreateOptions = {
     mode: o.mode ?? 'live',
     perVolume: o.perVolume ?? false,
@@ -87,11 +88,10 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
       try {
         targets = await selectTargets(o.api, region, o.selection);
       } catch (err) {
-        const e = fromAwsError(err, `selecting in ${region}`);
-        regionErrors.push({ region, error: e.toJSON() });
-        reporter.event({ level: 'error', type: 'snapshot.region', message: e.message, region });
+        failures.add(region, fromAwsError(err, `selecting in ${region}`));
         return { targets: [], items: [], skipped: [] };
       }
+      failures.someWorked();
       const plan: CreatePlan = planCreate(targets, createOptions);
       const items = o.dryRun
         ? plannedOutcomes(plan)
@@ -106,16 +106,11 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
       return { targets, items, skipped: skippedOutcomes(plan) };
     }),
   );
-  if (regionErrors.length === regions.length && regions.length > 0) {
-    const first = regionErrors[0];
-    throw new CairnError(first?.error.code ?? 'INTERNAL', first?.error.message ?? 'no region answered', {
-      hint: first?.error.hint,
-    });
-  }
+  failures.settle(regions);
   const targets = done.flatMap((d) => d.targets);
   let items = done.flatMap((d) => d.items);
   const skipped = done.flatMap((d) => d.skipped);
-  const answered = regions.filter((r) => !regionErrors.some((e) => e.region === r));
+  const answered = regions.filter((r) => !failures.has(r));
   for (const id of missingIds(o.selection, targets)) {
     skipped.push({
       region: answered.join(','),
@@ -143,7 +138,7 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
     dryRun: o.dryRun === true,
     regions,
     items,
-    regionErrors,
+    regionErrors: failures.all,
     counts: countStates(items),
   };
   if (!o.dryRun && o.notify)

@@ -1,7 +1,6 @@
 import { fromAwsError } from '../aws/aws-errors.js';
-import type { Reporter } from '../core/reporter.js';
-import type { RegionFailure } from './outcome.js';
 import type { Ec2Api, TagFilter } from './ports.js';
+import type { RegionFailures } from './region-failures.js';
 import { seriesOf, TAG } from './tags.js';
 import type { Ec2Snapshot } from './types.js';
 
@@ -19,29 +18,26 @@ export function seriesMatcher(patterns: readonly string[] | undefined): (s: stri
   return (s) => patterns.some((p) => (p.endsWith('*') ? s.startsWith(p.slice(0, -1)) : s === p));
 }
 
-/** The snapshots of each region a filter selects; a region that fails is reported, not fatal. */
+/** The snapshots of each region a filter selects; a region that fails is added to `failures`. */
 export async function listSnapshots(
   api: Ec2Api,
   regions: readonly string[],
   f: SnapshotFilter,
-  reporter: Reporter,
+  failures: RegionFailures,
   doing: string,
-): Promise<{ snapshots: Ec2Snapshot[]; regionErrors: RegionFailure[] }> {
+): Promise<Ec2Snapshot[]> {
   const tags: TagFilter = { ...(f.unmanaged ? {} : { [TAG.managed]: ['true'] }), ...(f.tags ?? {}) };
   const match = seriesMatcher(f.series);
   const snapshots: Ec2Snapshot[] = [];
-  const regionErrors: RegionFailure[] = [];
   await Promise.all(
     regions.map(async (region) => {
       try {
         const found = await api.findSnapshots(region, { tags });
         snapshots.push(...found.filter((s) => match(seriesOf(s))));
       } catch (err) {
-        const e = fromAwsError(err, `${doing} in ${region}`);
-        regionErrors.push({ region, error: e.toJSON() });
-        reporter.event({ level: 'error', type: 'snapshot.region', message: e.message, region });
+        failures.add(region, fromAwsError(err, `${doing} in ${region}`));
       }
     }),
   );
-  return { snapshots, regionErrors };
+  return snapshots;
 }

@@ -1,6 +1,5 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { CairnError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
 import { fromAwsError } from '../aws/aws-errors.js';
@@ -8,6 +7,7 @@ import { listSnapshots } from './list-managed.js';
 import type { SnapshotFilter } from './list-managed.js';
 import type { RegionFailure } from './outcome.js';
 import type { Ec2Api } from './ports.js';
+import { RegionFailures } from './region-failures.js';
 import { resolveRegions } from './select.js';
 import { seriesOf } from './tags.js';
 import type { Ec2Snapshot } from './types.js';
@@ -87,14 +87,12 @@ export async function snapshotList(
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
-  const { snapshots, regionErrors } = await listSnapshots(o.api, regions, o, reporter, 'listing snapshots');
-  if (regionErrors.length === regions.length && regions.length) {
-    const e = regionErrors[0]?.error;
-    throw new CairnError(e?.code ?? 'INTERNAL', e?.message ?? 'no region answered', { hint: e?.hint });
-  }
+  const failures = new RegionFailures(reporter);
+  const snapshots = await listSnapshots(o.api, regions, o, failures, 'listing snapshots');
+  failures.settle(regions);
   return {
     regions,
     series: summarizeSeries(snapshots, (o.clock ?? systemClock).now(), o.staleAfterMs),
-    regionErrors,
+    regionErrors: failures.all,
   };
 }

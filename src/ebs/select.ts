@@ -127,23 +127,34 @@ export function missingIds(sel: Selection, targets: readonly Target[]): string[]
   return [...sel.instanceIds, ...sel.volumeIds].filter((id) => !found.has(id));
 }
 
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** A usage error unless `name` looks like a region name (`us-east-1`, `us-gov-west-1`). */
+export function checkRegionName(name: string, flag = '--regions'): void {
+  if (!REGION_NAME.test(name)) {
+    throw new CairnError('USAGE', `"${name}" is not a region name`, {
+      hint:
+        flag === '--regions'
+          ? 'e.g. --regions us-east-1,eu-west-1 or --regions all'
+          : flag === '--from-region'
+            ? 'e.g. --from-region us-east-1'
+            : `e.g. ${flag} eu-west-1 or ${flag} all`,
+    });
+  }
+}
+
 /** `us-east-1,eu-west-1`, or `all` (every region enabled for the account). */
 export async function resolveRegions(
   api: Ec2Api,
   spec: readonly string[] | undefined,
   home: string,
+  flag = '--regions',
 ): Promise<string[]> {
   const list = (spec ?? [])
     .flatMap((r) => r.split(','))
     .map((r) => r.trim())
     .filter(Boolean);
   if (list.includes('all')) return api.listRegions(home);
-  for (const r of list) {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(r)) {
-      throw new CairnError('USAGE', `"${r}" is not a region name`, {
-        hint: 'e.g. --regions us-east-1,eu-west-1 or --regions all',
-      });
-    }
-  }
+  for (const r of list) checkRegionName(r, flag);
   return list.length ? [...new Set(list)] : [home];
 }

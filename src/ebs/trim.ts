@@ -13,6 +13,7 @@ import { clip, sendSummary } from './notify.js';
 import type { RegionFailure } from './outcome.js';
 import { planTrim, toCandidates } from './plan-trim.js';
 import type { Ec2Api, Notifier } from './ports.js';
+import { RegionFailures } from './region-failures.js';
 import { resolveRegions } from './select.js';
 
 export interface SnapshotTrimOptions extends SnapshotFilter {
@@ -63,28 +64,24 @@ export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrim
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
-  const { snapshots, regionErrors } = await listSnapshots(o.api, regions, o, reporter, 'listing snapshots');
+  const failures = new RegionFailures(reporter);
+  const snapshots = await listSnapshots(o.api, regions, o, failures, 'listing snapshots');
   const images = new Map<string, string>();
-  const usable = regions.filter((r) => !regionErrors.some((e) => e.region === r));
   await Promise.all(
-    usable.map(async (region) => {
-      try {
-        for (const [snap, ami] of await o.api.imageSnapshots(region)) images.set(snap, ami);
-      } catch (err) {
-        const e = fromAwsError(err, `listing AMIs in ${region}`);
-        regionErrors.push({ region, error: e.toJSON() });
-      }
-    }),
+    regions
+      .filter((r) => !failures.has(r))
+      .map(async (region) => {
+        try {
+          for (const [snap, ami] of await o.api.imageSnapshots(region)) images.set(snap, ami);
+          failures.someWorked();
+        } catch (err) {
+          failures.add(region, fromAwsError(err, `listing AMIs in ${region}`));
+        }
+      }),
   );
-  const blocked = new Set(regionErrors.map((e) => e.region));
-  if (blocked.size === regions.length && regions.length) {
-    const first = regionErrors[0];
-    throw new CairnError(first?.error.code ?? 'INTERNAL', first?.error.message ?? 'no region answered', {
-      hint: first?.error.hint,
-    });
-  }
+  failures.settle(regions);
   const candidates = toCandidates(
-    snapshots.filter((s) => !blocked.has(s.region)),
+    snapshots.filter((s) => !failures.has(s.region)),
     images,
   );
   const plan = planTrim(candidates, o.policy, now, { maxDeletions: o.maxDeletions });
@@ -152,7 +149,7 @@ export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrim
     deleted: all.filter((r) => r.action === 'deleted').length,
     kept: all.filter((r) => r.action === 'keep').length,
     failed: all.filter((r) => r.action === 'failed').length,
-    regionErrors,
+    regionErrors: failures.all,
   };
   if (!o.dryRun && o.notify)
     result.notified = await sendSummary(o.notifier, o.notify, trimSummary(result), reporter);

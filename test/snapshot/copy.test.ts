@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cairn } from '../support/cli.js';
 import { fleet } from '../support/ec2sim/index.js';
-import { run, snapshotsOf, withSim } from './helpers.js';
+import { ERROR_TOPIC, run, simEnv, snapshotsOf, TOPIC, withSim } from './helpers.js';
 import type { CreateJson } from './helpers.js';
 
 interface CopyJson {
@@ -92,5 +93,133 @@ test('copy skips series without a completed snapshot and reports a failed copy',
     const bad = await run<CopyJson>(sim, ['snapshot', 'copy', '--to-region', 'eu-west-1']);
     assert.equal(bad.code, 3);
     assert.equal(bad.json.rows.find((x) => x.series === 'x')?.state, 'failed');
+  });
+});
+
+test('copy --from-region, --tags and --kms-key: only the tagged series, encrypted with the key, a summary to --notify', async () => {
+  await withSim({}, async (sim) => {
+    fleet(sim, {
+      regions: ['eu-west-1'],
+      instances: 4,
+      volumesPerInstance: 1,
+      tags: (i) => ({ B: '1', Team: i % 2 ? 'a' : 'b' }),
+    });
+    const c = await run<CreateJson>(sim, [
+      'snapshot',
+      'create',
+      '--tags',
+      'B=1',
+      '--regions',
+      'eu-west-1',
+      '--copy-tags',
+      '--wait',
+    ]);
+    assert.equal(c.code, 0, c.stderr);
+    const teamA = new Set(
+      snapshotsOf(sim, 'eu-west-1')
+        .filter((s) => s.tags.get('Team') === 'a')
+        .map((s) => s.id),
+    );
+    assert.equal(teamA.size, 2);
+    const kms = 'arn:aws:kms:us-west-2:123456789012:alias/backups';
+    const r = await run<CopyJson>(sim, [
+      'snapshot',
+      'copy',
+      '--from-region',
+      'eu-west-1',
+      '--to-region',
+      'us-west-2',
+      '--tags',
+      'Team=a',
+      '--kms-key',
+      kms,
+      '--wait',
+      '--notify',
+      `sns:${TOPIC}`,
+      '--notify-error',
+      `sns:${ERROR_TOPIC}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      r.json.rows.map((x) => x.series).sort(),
+      ['fleet-1:/dev/xvda', 'fleet-3:/dev/xvda'],
+      '--tags selects the sources',
+    );
+    assert.ok(r.json.rows.every((x) => x.state === 'completed' && teamA.has(x.sourceId)));
+    const calls = sim.callsOf('CopySnapshot');
+    assert.equal(calls.length, 2);
+    for (const call of calls) {
+      assert.equal(call.region, 'us-west-2');
+      assert.equal(call.params.SourceRegion, 'eu-west-1');
+      assert.equal(call.params.KmsKeyId, kms);
+      assert.equal(call.params.Encrypted, 'true');
+    }
+    assert.equal(sim.callsOf('DescribeSnapshots').filter((x) => x.region === 'us-east-1').length, 0);
+    const copies = snapshotsOf(sim, 'us-west-2');
+    assert.equal(copies.length, 2);
+    for (const s of copies) {
+      assert.equal(s.encrypted, true);
+      assert.equal(s.kmsKeyId, kms);
+      assert.equal(s.tags.get('cairn:source-region'), 'eu-west-1');
+      assert.equal(s.tags.get('Team'), 'a');
+    }
+    assert.equal(sim.published.length, 1);
+    const [note] = sim.published;
+    assert.equal(note?.topicArn, TOPIC);
+    assert.match(note?.subject ?? '', /^cairn snapshot copy eu-west-1 → us-west-2: 2 copied$/);
+    for (const row of r.json.rows)
+      assert.ok(
+        note?.message.includes(`${row.series}: ${row.sourceId} → us-west-2 ${row.copyId ?? ''} (completed)`),
+        note?.message,
+      );
+  });
+});
+
+test('copy with a failure: exit 3, the failures published to --notify-error', async () => {
+  await withSim({}, async (sim) => {
+    const a = sim.addSnapshot('us-east-1', { tags: { 'cairn:managed': 'true', 'cairn:series': 'a' } });
+    const b = sim.addSnapshot('us-east-1', { tags: { 'cairn:managed': 'true', 'cairn:series': 'b' } });
+    sim.injectFault({ action: 'CopySnapshot', code: 'InvalidParameterValue', message: 'KMS key not usable' });
+    const r = await run<CopyJson>(sim, [
+      'snapshot',
+      'copy',
+      '--to-region',
+      'eu-west-1',
+      '--notify',
+      TOPIC,
+      '--notify-error',
+      ERROR_TOPIC,
+    ]);
+    assert.equal(r.code, 3, r.stderr);
+    const failed = r.json.rows.filter((x) => x.state === 'failed');
+    assert.equal(failed.length, 1);
+    assert.equal(r.json.rows.filter((x) => x.state === 'pending').length, 1);
+    assert.equal(sim.published.length, 1);
+    const [note] = sim.published;
+    assert.equal(note?.topicArn, ERROR_TOPIC);
+    assert.match(note?.subject ?? '', /1 copied, 1 FAILED/);
+    const bad = failed[0];
+    assert.ok(bad && [a, b].includes(bad.sourceId));
+    assert.ok(note?.message.includes(`FAILED ${bad.series} ${bad.sourceId} → eu-west-1: `), note?.message);
+    assert.match(note?.message ?? '', /KMS key not usable/);
+  });
+});
+
+test('a bad --from-region or --to-region is a usage error: one line, a hint, exit 2, no API call', async () => {
+  await withSim({}, async (sim) => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['--from-region', 'bogus', '--to-region', 'eu-west-1'],
+        /^cairn: "bogus" is not a region name\nhint: e\.g\. --from-region us-east-1\n$/,
+      ],
+      [['--to-region', 'moon'], /^cairn: "moon" is not a region name\nhint: e\.g\. --to-region eu-west-1/],
+      [['--to-region', 'us-east-1'], /^cairn: copy needs a destination region other than the source\nhint: /],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cairn(['snapshot', 'copy', ...args], { env: simEnv(sim), cwd: '/tmp' });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+    assert.equal(sim.calls.length, 0);
   });
 });

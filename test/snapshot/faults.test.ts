@@ -113,3 +113,42 @@ test('--regions all asks DescribeRegions and works in each', async () => {
     assert.deepEqual(r.json.items.map((i) => i.region).sort(), ['ap-south-1', 'eu-west-1']);
   });
 });
+
+test("at AWS's published rate limits a fleet past the burst is paced, never throttled", async () => {
+  // 130 instances in us-east-1: 30 CreateSnapshots more than its bucket's 100, which refills at 5/s.
+  await withSim({ rateLimits: true, rateScale: 1 }, async (sim) => {
+    const big = fleet(sim, {
+      regions: ['us-east-1'],
+      instances: 130,
+      volumesPerInstance: 2,
+      tags: { B: '1' },
+    });
+    const small = fleet(sim, {
+      regions: ['eu-west-1'],
+      instances: 40,
+      volumesPerInstance: 2,
+      tags: { B: '1' },
+    });
+    const r = await run<CreateJson>(sim, [
+      'snapshot',
+      'create',
+      '--tags',
+      'B=1',
+      '--regions',
+      'us-east-1,eu-west-1',
+      '--wait',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.items.length, big.volumeIds.length + small.volumeIds.length);
+    assert.ok(r.json.items.every((i) => i.state === 'completed'));
+    assert.equal(ok(sim.callsOf('CreateSnapshots')).length, 170);
+    const throttled = sim.calls.filter((c) => c.errorCode === 'RequestLimitExceeded');
+    assert.deepEqual(
+      throttled.map((c) => `${c.region} ${c.action}`),
+      [],
+      'no call was refused for its rate',
+    );
+    assert.ok(sim.calls.every((c) => c.status === 200));
+    assert.equal(r.json.calls.throttled, 0);
+  });
+});

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { policyFor } from '../../src/aws/iam.js';
+import { parseEvent } from '../../src/lambda/payload.js';
 import { fleet } from '../support/ec2sim/index.js';
 import { simEnv, snapshotsOf, TOPIC, withSim } from './helpers.js';
 
@@ -61,8 +62,32 @@ test("the built bundle runs s3snapshot's payload, then cairn's trim and copy job
     assert.equal(sim.published[0]?.topicArn, TOPIC);
     assert.equal(sim.state.region('us-east-1').instances.get(stopped.instanceId)?.state, 'stopped');
 
+    const before = new Set(snapshotsOf(sim, 'us-east-1').map((x) => x.id));
     const second = await handler({ instances: [stopped.instanceId], protected: true });
     assert.equal(second.ok, true);
+    const made = snapshotsOf(sim, 'us-east-1').filter((x) => !before.has(x.id));
+    assert.deepEqual(
+      made.map((x) => x.volumeId),
+      stopped.volumeIds,
+      'exactly the volumes of the instances named',
+    );
+    assert.deepEqual(
+      (second.jobs[0]?.result as { items: { instanceId?: string; snapshotId?: string }[] }).items.map((i) => [
+        i.instanceId,
+        i.snapshotId,
+      ]),
+      made.map((x) => [stopped.instanceId, x.id]),
+    );
+    for (const x of made) {
+      assert.equal(x.tags.get('cairn:protected'), 'true');
+      assert.equal(x.tags.get('cairn:managed'), 'true');
+    }
+    assert.ok(
+      snapshotsOf(sim, 'us-east-1')
+        .filter((x) => before.has(x.id))
+        .every((x) => !x.tags.has('cairn:protected')),
+      '"protected": false tags nothing',
+    );
     sim.advance(3_600_000);
     const jobs = await handler({
       jobs: [
@@ -106,16 +131,59 @@ test('failures are results, not exceptions: bad payload, partial failure, an Eve
   });
 });
 
-test('the CloudFormation role has exactly the generated policy', () => {
-  const t = parse(readFileSync(`${root}deploy/cloudformation.yaml`, 'utf8')) as {
-    Resources: {
-      Role: { Properties: { Policies: { PolicyDocument: unknown }[] } };
-      Function: { Properties: { Handler: string; Runtime: string } };
+interface Template {
+  Parameters: { Payload: { Default: string } };
+  Resources: {
+    Role: { Properties: { Policies: { PolicyName: string; PolicyDocument: unknown }[] } };
+    Function: { Properties: { Handler: string; Runtime: string } };
+    InvokeConfig: {
+      Type: string;
+      Properties: { FunctionName: unknown; Qualifier: string; MaximumRetryAttempts: number };
     };
+    Schedule: {
+      Type: string;
+      Properties: { ScheduleExpression: unknown; Targets: { Id: string; Arn: unknown; Input: unknown }[] };
+    };
+    SchedulePermission: { Properties: { FunctionName: unknown; Principal: string; SourceArn: unknown } };
   };
+}
+
+test('the CloudFormation template: exactly the generated policy, the payload as the schedule input, no retries', () => {
+  const t = parse(readFileSync(`${root}deploy/cloudformation.yaml`, 'utf8')) as Template;
+  const policies = t.Resources.Role.Properties.Policies;
+  assert.equal(policies.length, 1, 'one inline policy');
   assert.deepEqual(
-    t.Resources.Role.Properties.Policies[0]?.PolicyDocument,
+    policies[0]?.PolicyDocument,
     policyFor(['snapshot create', 'snapshot trim', 'snapshot copy']),
   );
   assert.equal(t.Resources.Function.Properties.Handler, 'index.handler');
+  assert.equal(t.Resources.Function.Properties.Runtime, 'nodejs20.x');
+
+  const rule = t.Resources.Schedule;
+  assert.equal(rule.Type, 'AWS::Events::Rule');
+  assert.deepEqual(rule.Properties.ScheduleExpression, { Ref: 'ScheduleExpression' });
+  assert.equal(rule.Properties.Targets.length, 1);
+  const [target] = rule.Properties.Targets;
+  assert.deepEqual(target?.Arn, { 'Fn::GetAtt': ['Function', 'Arn'] });
+  assert.deepEqual(target?.Input, { Ref: 'Payload' }, 'the rule sends the payload as the event');
+  const jobs = parseEvent(JSON.parse(t.Parameters.Payload.Default));
+  assert.deepEqual(
+    jobs.map((j) => j.action),
+    ['create', 'trim'],
+    'the default payload is one the handler accepts',
+  );
+  assert.deepEqual(t.Resources.SchedulePermission.Properties, {
+    Action: 'lambda:InvokeFunction',
+    FunctionName: { Ref: 'Function' },
+    Principal: 'events.amazonaws.com',
+    SourceArn: { 'Fn::GetAtt': ['Schedule', 'Arn'] },
+  });
+
+  const retries = t.Resources.InvokeConfig;
+  assert.equal(retries.Type, 'AWS::Lambda::EventInvokeConfig');
+  assert.deepEqual(retries.Properties, {
+    FunctionName: { Ref: 'Function' },
+    Qualifier: '$LATEST',
+    MaximumRetryAttempts: 0,
+  });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Ec2Sim } from '../support/ec2sim/index.js';
-import { run, snapshotsOf, withSim } from './helpers.js';
+import { ERROR_TOPIC, run, snapshotsOf, TOPIC, withSim } from './helpers.js';
 
 interface TrimJson {
   dryRun: boolean;
@@ -167,5 +167,136 @@ test('list shows each series with its newest snapshot, count and freshness', asy
     assert.equal(r.json.series.find((s) => s.series === 'web:/dev/xvda')?.stale, true);
     const text = await run(sim, ['snapshot', 'list', '--unmanaged']);
     assert.equal((text.json.series as unknown[]).length, 3);
+  });
+});
+
+test('--unmanaged trims the snapshots cairn did not make, one series per volume; without it they are untouched', async () => {
+  await withSim({}, async (sim) => {
+    const ids = seed(sim);
+    const now = sim.clock.now();
+    const volume = 'vol-0123456789abcdef0';
+    const theirs = [1, 2, 3].map((n) =>
+      sim.addSnapshot('us-east-1', { volumeId: volume, startTime: now - n * DAY }),
+    );
+    const foreign = sim.addSnapshot('us-east-1', {
+      volumeId: volume,
+      startTime: now - 10 * DAY,
+      ownerId: '999999999999',
+      public: true,
+    });
+    const series = `volume:${volume}`;
+
+    const managedOnly = await run<TrimJson>(sim, ['snapshot', 'trim', '--keep-last', '1']);
+    assert.equal(managedOnly.code, 0, managedOnly.stderr);
+    assert.ok(managedOnly.json.deleted > 0);
+    assert.ok(!managedOnly.json.rows.some((x) => x.series === series || x.snapshotId === ids.unmanaged));
+    const left = () => new Set(snapshotsOf(sim, 'us-east-1').map((s) => s.id));
+    for (const id of [...theirs, ids.unmanaged, foreign]) assert.ok(left().has(id), `${id} untouched`);
+    assert.ok(
+      sim.callsOf('DescribeSnapshots').every((c) => c.params['Filter.1.Name'] === 'tag:cairn:managed'),
+      'listing asks EC2 for managed snapshots only',
+    );
+
+    const all = await run<TrimJson>(sim, ['snapshot', 'trim', '--keep-last', '1', '--unmanaged']);
+    assert.equal(all.code, 0, all.stderr);
+    const mine = all.json.rows.filter((x) => x.series === series);
+    assert.deepEqual(
+      mine.map((x) => [x.snapshotId, x.action]),
+      [
+        [theirs[0], 'keep'],
+        [theirs[1], 'deleted'],
+        [theirs[2], 'deleted'],
+      ],
+    );
+    assert.match(mine[0]?.reasons.join() ?? '', /newest completed snapshot of its series/);
+    assert.equal(all.json.rows.find((x) => x.snapshotId === ids.unmanaged)?.action, 'keep');
+    assert.ok(
+      !all.json.rows.some((x) => x.snapshotId === foreign),
+      "another account's snapshot is not listed",
+    );
+    const after = left();
+    assert.ok(after.has(theirs[0] ?? '') && after.has(ids.unmanaged) && after.has(foreign));
+    assert.ok(!after.has(theirs[1] ?? '') && !after.has(theirs[2] ?? ''));
+  });
+});
+
+test('trim --notify publishes what was deleted; a failed deletion goes to --notify-error', async () => {
+  await withSim({}, async (sim) => {
+    const ids = seed(sim);
+    const r = await run<TrimJson>(sim, [
+      'snapshot',
+      'trim',
+      '--keep-daily',
+      '3',
+      '--series',
+      'db:*',
+      '--notify',
+      `sns:${TOPIC}`,
+      '--notify-error',
+      `sns:${ERROR_TOPIC}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sim.published.length, 1);
+    const [note] = sim.published;
+    assert.equal(note?.topicArn, TOPIC);
+    assert.equal(note?.subject, `cairn snapshot trim: 8 deleted, ${r.json.kept} kept`);
+    for (const id of [...ids.daily.slice(3), ids.failed])
+      assert.match(
+        note?.message ?? '',
+        new RegExp(`^deleted us-east-1 ${id} \\(db:/dev/xvda, .*\\): .+$`, 'm'),
+      );
+    assert.doesNotMatch(note?.message ?? '', /FAILED/);
+
+    sim.clearRecords();
+    sim.injectFault({ action: 'DeleteSnapshot', code: 'UnauthorizedOperation', message: 'not allowed here' });
+    const bad = await run<TrimJson>(sim, [
+      'snapshot',
+      'trim',
+      '--keep-last',
+      '1',
+      '--series',
+      'db:*',
+      '--notify',
+      TOPIC,
+      '--notify-error',
+      ERROR_TOPIC,
+    ]);
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.equal(bad.json.failed, 1);
+    const failed = bad.json.rows.find((x) => x.action === 'failed');
+    assert.equal(sim.published.length, 1);
+    const [error] = sim.published;
+    assert.equal(error?.topicArn, ERROR_TOPIC);
+    assert.match(error?.subject ?? '', /, 1 FAILED$/);
+    assert.match(
+      error?.message ?? '',
+      new RegExp(
+        `^FAILED us-east-1 ${failed?.snapshotId ?? '-'} \\(db:/dev/xvda\\): .*not allowed here`,
+        'm',
+      ),
+    );
+  });
+});
+
+test('list --tags and --series choose the series listed', async () => {
+  await withSim({}, async (sim) => {
+    seed(sim);
+    sim.addSnapshot('us-east-1', {
+      tags: { 'cairn:managed': 'true', 'cairn:series': 'db-2:/dev/sdf', Env: 'dev' },
+    });
+    const names = async (args: string[]) => {
+      const r = await run<{ series: { series: string }[] }>(sim, ['snapshot', 'list', ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.json.series.map((s) => s.series);
+    };
+    assert.deepEqual(await names([]), ['db-2:/dev/sdf', 'db:/dev/xvda', 'web:/dev/xvda']);
+    assert.deepEqual(await names(['--tags', 'Env=dev']), ['db-2:/dev/sdf', 'web:/dev/xvda']);
+    assert.deepEqual(await names(['--series', 'db:*']), ['db:/dev/xvda']);
+    assert.deepEqual(
+      await names(['--series', 'web:/dev/xvda', '--series', 'db-2:/dev']),
+      ['web:/dev/xvda'],
+      'without * a series matches exactly',
+    );
+    assert.deepEqual(await names(['--tags', 'Env=dev', '--series', 'db*']), ['db-2:/dev/sdf']);
   });
 });
