@@ -153,15 +153,7 @@ export function policyFromFlags(f: RetentionFlags): RetentionPolicy {
 }
 
 /** The `keep` of a config file (counts, and `within` as a duration such as 7d). */
-export interface KeepSettings {
-  last?: number | undefined;
-  hourly?: number | undefined;
-  daily?: number | undefined;
-  weekly?: number | undefined;
-  monthly?: number | undefined;
-  yearly?: number | undefined;
-  within?: string | undefined;
-}
+export type KeepSettings = Omit<RetentionPolicy, 'within'> & { within?: string | undefined };
 
 export function policyFromKeep(k: KeepSettings): RetentionPolicy {
   return policyFromFlags({

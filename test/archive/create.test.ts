@@ -2,12 +2,13 @@
 // the archive, UTC names, a failing command on a local target, and the summary on a terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, cairn } from '../support/cli.js';
+import { cairn } from '../support/cli.js';
+import { onTerminal, screenLines } from '../support/terminal.js';
 import { describeTree } from '../support/tree.js';
 import { archiveFixture } from '../support/archive-tree.js';
 import { allTargets, localTarget, s3Target } from '../support/targets.js';
@@ -284,20 +285,6 @@ for (const format of FORMATS) {
   }
 }
 
-/** Runs cairn on a real pseudo-terminal (util-linux `script`), returning everything it drew. */
-function onTerminal(args: string[]): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (screen += d));
-  return new Promise((done) => child.on('close', (code) => done({ code, screen })));
-}
-
-const ESC = String.fromCharCode(27);
-const ANSI = new RegExp(`${ESC}(\\[[0-9;?]*[A-Za-z]|[78])`, 'g');
-const LINE_START = new RegExp(`\\r\\n|\\r|\\n|${ESC}\\[1G|${ESC}\\[2K|${ESC}[78]`);
-
 test('on a terminal, archive create ends with its one-line summary', async () => {
   const base = await mkdtemp(join(tmpdir(), 'cairn-arc-tty-'));
   const src = join(base, 'src');
@@ -307,10 +294,7 @@ test('on a terminal, archive create ends with its one-line summary', async () =>
   const r = await onTerminal(['archive', 'create', 'tty', '--include', src, '--to', repo]);
   assert.equal(r.code, 0, r.screen);
   // What stays on screen: the bar redraws its line in place (CR, cursor to column 1, clear line).
-  const lines = r.screen
-    .split(LINE_START)
-    .map((l) => l.replace(ANSI, '').trim())
-    .filter(Boolean);
+  const lines = screenLines(r.screen);
   const last = lines.at(-1) ?? '';
   assert.match(
     last,

@@ -1,23 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { cairn } from '../support/cli.js';
-
-const BIN = resolve('bin/cairn.js');
-
-/** Runs cairn on a real pseudo-terminal (util-linux `script`), returning everything it drew. */
-function onTerminal(args: string[]): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (screen += d));
-  return new Promise((done) => child.on('close', (code) => done({ code, screen })));
-}
+import { onTerminal } from '../support/terminal.js';
 
 async function tree(): Promise<{ base: string; src: string }> {
   const base = await mkdtemp(join(tmpdir(), 'cairn-tty-'));
