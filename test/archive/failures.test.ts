@@ -158,6 +158,31 @@ test('an interrupted archive (SIGINT) leaves no archive and no parts, exit 130',
   });
 });
 
+test('an interrupted archive to a local directory leaves no archive and no temporary file, exit 130', async () => {
+  const repo = join(await mkdtemp(join(tmpdir(), 'cairn-arc-int-')), 'repo');
+  const child = spawnCairn([
+    'archive',
+    'create',
+    'slow',
+    '--to',
+    repo,
+    '--run',
+    'data=head -c 30000000 /dev/urandom; sleep 30',
+  ]);
+  const done = finished(child);
+  await eventually(
+    async () => (await readdir(join(repo, '.cairn-tmp')).catch(() => [])).length > 0,
+    20_000,
+    'the archive is being written',
+  );
+  child.kill('SIGINT');
+  const r = await done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /interrupted/);
+  assert.deepEqual(await readdir(join(repo, '.cairn-tmp')), [], 'no temporary file');
+  assert.deepEqual(await listArchives(new LocalStore(repo)), []);
+});
+
 test('archive jobs from the config file, and the library with await using', async () => {
   const base = await mkdtemp(join(tmpdir(), 'cairn-arc-job-'));
   const src = join(base, 'www');
