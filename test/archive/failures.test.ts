@@ -1,17 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { BIN, cairn, eventually, finished, spawnCairn } from '../support/cli.js';
 import { describeTree } from '../support/tree.js';
-import { s3Target } from '../support/targets.js';
+import { allTargets, localTarget, s3Target } from '../support/targets.js';
+import type { TestTarget } from '../support/targets.js';
 import { s3TestClient } from '../support/s3-env.js';
 import { archive } from '../../src/archive/archive.js';
 import { listArchives } from '../../src/archive/catalog.js';
 import { LocalStore } from '../../src/storage/local-store.js';
+import { openStore } from '../../src/storage/open-store.js';
+import { s3TestConfig } from '../support/s3-env.js';
+
+/** The S3 settings the test process itself needs to write to the target. */
+function s3Settings(target: TestTarget): { endpoint: string; region: string } | undefined {
+  if (target !== s3Target) return undefined;
+  Object.assign(process.env, target.env()); // credentials, for the SDK's default chain
+  const c = s3TestConfig();
+  return { endpoint: c.endpoint, region: c.region };
+}
 
 async function bucketEmpty(target: string): Promise<void> {
   const bucket = target.slice(5).split('/')[0] ?? '';
@@ -54,60 +65,67 @@ test('a command that does not exist is a clear error', async () => {
   assert.deepEqual(await listArchives(new LocalStore(repo)), []);
 });
 
-test('an unreadable file fails the archive unless --skip-unreadable, which reports it', async () => {
-  const base = await mkdtemp(join(tmpdir(), 'cairn-arc-perm-'));
-  await chmod(base, 0o777);
-  const src = join(base, 'src');
-  await mkdir(src);
-  await chmod(src, 0o755);
-  await writeFile(join(src, 'ok.txt'), 'fine');
-  await chmod(join(src, 'ok.txt'), 0o644);
-  await writeFile(join(src, 'secret.txt'), 'root only');
-  await chmod(join(src, 'secret.txt'), 0o600);
-  const repo = join(base, 'repo');
-  await mkdir(repo);
-  await chmod(repo, 0o777);
-  const asNobody = (args: string[]): { code: number; out: string; err: string } => {
-    try {
-      const out = execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args], {
-        env: { ...process.env, HOME: base },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      return { code: 0, out: out.toString(), err: '' };
-    } catch (err) {
-      const e = err as { status: number; stdout: Buffer; stderr: Buffer };
-      return { code: e.status, out: e.stdout.toString(), err: e.stderr.toString() };
+for (const target of allTargets) {
+  test(`${target.name}: an unreadable file fails the archive unless --skip-unreadable, which reports it`, async () => {
+    const base = await mkdtemp(join(tmpdir(), 'cairn-arc-perm-'));
+    await chmod(base, 0o777);
+    const src = join(base, 'src');
+    await mkdir(src);
+    await chmod(src, 0o755);
+    await writeFile(join(src, 'ok.txt'), 'fine');
+    await chmod(join(src, 'ok.txt'), 0o644);
+    await writeFile(join(src, 'secret.txt'), 'root only');
+    await chmod(join(src, 'secret.txt'), 0o600);
+    const local = target === localTarget;
+    const repo = local ? join(base, 'repo') : await target.make();
+    if (local) {
+      await mkdir(repo);
+      await chmod(repo, 0o777);
     }
-  };
-  const failed = asNobody(['archive', 'create', 'perm', '--include', src, '--to', repo]);
-  assert.equal(failed.code, 5, failed.err);
-  assert.match(failed.err, /permission denied on .*secret\.txt/);
-  assert.deepEqual(await readdir(repo).then((xs) => xs.filter((x) => !x.startsWith('.'))), []);
-  const skipped = asNobody([
-    'archive',
-    'create',
-    'perm',
-    '--include',
-    src,
-    '--to',
-    repo,
-    '--skip-unreadable',
-    '--json',
-  ]);
-  assert.equal(skipped.code, 0, skipped.err);
-  const r = JSON.parse(skipped.out) as { files: number; skipped: { path: string }[] };
-  assert.equal(r.files, 1);
-  assert.deepEqual(
-    r.skipped.map((s) => s.path),
-    [join(src, 'secret.txt')],
-  );
-});
+    const asNobody = (args: string[]): { code: number; out: string; err: string } => {
+      try {
+        const out = execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args], {
+          env: { ...process.env, ...target.env(), HOME: base },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        return { code: 0, out: out.toString(), err: '' };
+      } catch (err) {
+        const e = err as { status: number; stdout: Buffer; stderr: Buffer };
+        return { code: e.status, out: e.stdout.toString(), err: e.stderr.toString() };
+      }
+    };
+    const failed = asNobody(['archive', 'create', 'perm', '--include', src, '--to', repo]);
+    assert.equal(failed.code, 5, failed.err);
+    assert.match(failed.err, /permission denied on .*secret\.txt/);
+    if (local) assert.deepEqual(await readdir(repo).then((xs) => xs.filter((x) => !x.startsWith('.'))), []);
+    else await bucketEmpty(repo);
+    const skipped = asNobody([
+      'archive',
+      'create',
+      'perm',
+      '--include',
+      src,
+      '--to',
+      repo,
+      '--skip-unreadable',
+      '--json',
+    ]);
+    assert.equal(skipped.code, 0, skipped.err);
+    const r = JSON.parse(skipped.out) as { files: number; skipped: { path: string }[] };
+    assert.equal(r.files, 1);
+    assert.deepEqual(
+      r.skipped.map((s) => s.path),
+      [join(src, 'secret.txt')],
+    );
+  });
+}
 
-test('hostile archives: entries with .. or absolute paths are refused, nothing lands outside DEST', async () => {
-  const base = await mkdtemp(join(tmpdir(), 'cairn-arc-hostile-'));
-  const repo = join(base, 'repo');
-  await mkdir(repo);
-  const py = `
+for (const target of allTargets) {
+  test(`hostile archives from ${target.name}: entries with .. or absolute paths are refused, nothing lands outside DEST`, async () => {
+    const base = await mkdtemp(join(tmpdir(), 'cairn-arc-hostile-'));
+    const staging = join(base, 'staging');
+    await mkdir(staging);
+    const py = `
 import tarfile, zipfile, io, sys
 repo = sys.argv[1]
 def tar(path, mode, names):
@@ -122,16 +140,21 @@ with zipfile.ZipFile(repo + '/evil3_20260101000000.zip', 'w') as z:
     z.writestr('ok.txt', 'fine')
     z.writestr('../../zip-escape.txt', 'pwned')
 `;
-  execFileSync('python3', ['-c', py, repo]);
-  for (const name of ['evil1', 'evil2', 'evil3']) {
-    const dest = join(base, `dest-${name}`, 'inner');
-    const r = await cairn(['archive', 'restore', name, dest, '--from', repo]);
-    assert.equal(r.code, 8, `${name}: ${r.stderr}`);
-    assert.match(r.stderr, /would land outside the destination/);
-  }
-  assert.deepEqual((await readdir(base)).sort(), ['dest-evil1', 'dest-evil2', 'dest-evil3', 'repo']);
-  assert.deepEqual(await describeTree(join(base, 'dest-evil2')), { inner: { type: 'dir', mode: 0o755 } });
-});
+    execFileSync('python3', ['-c', py, staging]);
+    const repo = await target.make();
+    const store = openStore(repo, s3Settings(target));
+    for (const key of await readdir(staging)) await store.put(key, await readFile(join(staging, key)));
+    for (const name of ['evil1', 'evil2', 'evil3']) {
+      const dest = join(base, `dest-${name}`, 'inner');
+      const r = await cairn(['archive', 'restore', name, dest, '--from', repo], { env: target.env() });
+      assert.equal(r.code, 8, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, /would land outside the destination/);
+    }
+    // The target is made elsewhere: nothing but the destinations and the staging directory is here.
+    assert.deepEqual((await readdir(base)).sort(), ['dest-evil1', 'dest-evil2', 'dest-evil3', 'staging']);
+    assert.deepEqual(await describeTree(join(base, 'dest-evil2')), { inner: { type: 'dir', mode: 0o755 } });
+  });
+}
 
 test('an interrupted archive (SIGINT) leaves no archive and no parts, exit 130', async () => {
   const repo = await s3Target.make();
