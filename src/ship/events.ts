@@ -37,10 +37,13 @@ export function inotifySource(
   paths: string[],
   recursive: boolean,
   onEvent: (e: FsEvent) => void,
+  /** Directories (absolute) not to watch, nor anything under them. */
+  leaveOut: readonly string[] = [],
 ): EventSource {
   const args = [
     '-m',
     ...(recursive ? ['-r'] : []),
+    ...(leaveOut.length ? ['--exclude', `^(${leaveOut.map(escapeRegExp).join('|')})(/|$)`] : []),
     '--format',
     '%e %w%f%0',
     '--no-newline',
@@ -121,4 +124,9 @@ export function inotifySource(
       child.kill('SIGTERM');
     },
   };
+}
+
+/** `s` matched literally in a POSIX extended regular expression (inotifywait's --exclude). */
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,5 +1,5 @@
-import { lstat } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import type { FinishedMode } from '../config/schema.js';
 import { openShipSession, reconcile } from './backup.js';
@@ -49,7 +49,12 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   let source: EventSource | undefined;
 
   const s = await openShipSession({ ...o, signal }, Infinity, async (roots) => {
-    source = inotifySource(roots, o.recursive ?? SHIP_DEFAULTS.recursive, (e) => handle(e));
+    // A local target under a watched directory is not watched: its own writes are not news.
+    const leaveOut =
+      o.store.localDir === undefined
+        ? []
+        : [await realpath(o.store.localDir).catch(() => resolve(o.store.localDir as string))];
+    source = inotifySource(roots, o.recursive ?? SHIP_DEFAULTS.recursive, (e) => handle(e), leaveOut);
     await source.ready;
   });
   const src = source as unknown as EventSource;
