@@ -1,6 +1,7 @@
 import { chmod, lstat, lutimes, mkdir, realpath, rm, symlink, utimes } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { mkdirInside } from '../core/dir-inside.js';
 import { pipeline } from 'node:stream/promises';
 import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
 
@@ -54,37 +55,18 @@ export class ExtractTarget {
     return join(this.dest, norm);
   }
 
-  /**
-   * Makes the directories above `path`, one at a time from DEST down: a
-   * directory made with `recursive` would follow a symlink out of DEST before
-   * it could be checked. A symlink on the way must lead inside DEST; a file on
-   * the way is replaced by a directory, as tar does.
-   */
+  /** The directories above `path`, made inside DEST only (see mkdirInside). */
   private async parentInside(path: string, name: string): Promise<void> {
-    const rel = relative(this.dest, dirname(path));
-    let at = this.dest;
-    for (const part of rel === '' ? [] : rel.split(sep)) {
-      at = join(at, part);
-      const st = await lstat(at).catch(() => undefined);
-      if (st?.isDirectory()) continue;
-      if (st?.isSymbolicLink()) {
-        const real = await realpath(at).catch(() => undefined);
-        if (real !== undefined && this.holds(real) && (await lstat(real)).isDirectory()) continue;
-        throw new CairnError(
+    await mkdirInside(
+      this.dest,
+      dirname(path),
+      (at) =>
+        new CairnError(
           'INTEGRITY',
           `archive entry "${name}" would be written through ${at}, a symlink that leads outside the destination or to no directory; nothing more was extracted`,
           { hint: 'the archive may be hostile' },
-        );
-      }
-      if (st) await rm(at, { force: true });
-      await mkdir(at).catch((err: unknown) => {
-        throw fromFsError(err, at, 'extracting');
-      });
-    }
-  }
-
-  private holds(real: string): boolean {
-    return real === this.dest || real.startsWith(this.dest + sep);
+        ),
+    );
   }
 
   private async clear(path: string): Promise<void> {

@@ -12,6 +12,7 @@ import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { DEFAULT_EXCLUDES, inside, leavingOut, makeFilter } from '../core/path-filter.js';
+import { isUnder } from './catalog.js';
 import { lockPaths } from './lock.js';
 import type { PathLock } from './lock.js';
 import { openForWriting } from './open-files.js';
@@ -177,6 +178,11 @@ export async function reconcile(
         s.shipper.markDirty(dirname(p));
       } else if (!o.defer?.(p, st)) candidates.push(p);
     }
+  }
+  // A directory removed or emptied since its last manifest has no file to mark it: without this,
+  // its old manifest would stay the newest and a restore would bring its files back.
+  for (const dir of s.shipper.knownDirs) {
+    if (s.roots.some((r) => dir === r || (s.recursive && isUnder(dir, r)))) s.shipper.markDirty(dir);
   }
   s.reporter.progress?.({ unit: 'files', done: 0, total: candidates.length, label: 'shipping' });
   const open = candidates.length ? await openForWriting(s.roots) : new Set<string>();

@@ -1,3 +1,4 @@
+import { CairnError } from '../core/errors.js';
 import { keyStamp, parseKeyStamp } from '../core/timestamp.js';
 
 /**
@@ -17,8 +18,23 @@ export function shaFromObjectKey(key: string): string | undefined {
   return m?.[1];
 }
 
+/** Where the manifests of `host` are; without a host, of every host. */
 export function hostPrefix(host?: string): string {
-  return host ? `ship/${encodeURIComponent(host)}/manifests/` : 'ship/';
+  return host === undefined ? 'ship/' : `ship/${encodeURIComponent(checkHost(host))}/manifests/`;
+}
+
+/**
+ * A host name as it names manifests: not empty (an unset variable in a cron job
+ * would otherwise store manifests that no command finds), no control characters.
+ */
+export function checkHost(host: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (host.trim() === '' || host.length > 253 || /[\u0000-\u001f\u007f]/.test(host)) {
+    throw new CairnError('USAGE', `invalid host name ${JSON.stringify(host)}`, {
+      hint: 'give --host a name such as web-1, or leave it out to use the hostname',
+    });
+  }
+  return host;
 }
 
 export function manifestKey(host: string, dir: string, time: Date): string {

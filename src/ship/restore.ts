@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, chmod, constants, lstat, mkdir, realpath, rename, rm, utimes } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
@@ -13,6 +13,7 @@ import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { hashPool } from '../core/hash-pool.js';
 import { utimesSeconds } from '../core/mtime.js';
+import { holds, mkdirInside } from '../core/dir-inside.js';
 import { objectKey } from './layout.js';
 import type { ManifestEntry } from './manifest.js';
 import { selectManifests } from './select.js';
@@ -58,7 +59,7 @@ function planFiles(
     const sub = relative(base, manifest.dir);
     for (const entry of manifest.files) {
       const target = resolve(dest, sub, entry.name);
-      if (!target.startsWith(dest + sep)) {
+      if (target === dest || !holds(dest, target)) {
         throw new CairnError(
           'INTEGRITY',
           `manifest entry ${manifest.dir}/${entry.name} would be written outside ${dest}`,
@@ -107,7 +108,7 @@ export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
       limit(async () => {
         if (o.signal?.aborted) return;
         try {
-          const outcome = await restoreFile(o.store, f, realDest, o.signal);
+          const outcome = await restoreFile(o.store, f, dest, realDest, o.signal);
           if (outcome === 'identical') result.skippedIdentical += 1;
           else {
             result.restored += 1;
@@ -127,27 +128,32 @@ export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
   return result;
 }
 
+/** Restores one file under `dest` (whose real path is `realDest`): its directories are made inside DEST only. */
 async function restoreFile(
   store: ObjectStore,
   f: PlannedFile,
+  dest: string,
   realDest: string,
   signal?: AbortSignal,
 ): Promise<'identical' | 'restored'> {
   const dir = resolve(f.dest, '..');
-  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-    throw fromFsError(err, dir, 'creating directory');
-  });
+  await mkdirInside(
+    realDest,
+    join(realDest, relative(dest, dir)),
+    (at) => new CairnError('INTEGRITY', `${at} leads outside the destination (symlink); not written`),
+  );
   const realDir = await realpath(dir);
-  if (realDir !== realDest && !realDir.startsWith(realDest + sep)) {
-    throw new CairnError('INTEGRITY', `${dir} leads outside the destination (symlink); not written`);
-  }
   const target = join(realDir, f.dest.slice(dir.length + 1));
   const existing = await lstat(target).catch(() => undefined);
+  const mtime = utimesSeconds(f.entry.mtimeMs);
   if (
     existing?.isFile() &&
     existing.size === f.entry.size &&
     (await hashPool().hashFile(target)).sha256 === f.entry.sha256
   ) {
+    // The bytes are there already; the mode and time are made as they were too.
+    await chmod(target, f.entry.mode & 0o7777);
+    await utimes(target, mtime, mtime);
     return 'identical';
   }
   if (existing && !existing.isFile()) {
@@ -179,7 +185,6 @@ async function restoreFile(
       );
     }
     await chmod(tmp, f.entry.mode & 0o7777);
-    const mtime = utimesSeconds(f.entry.mtimeMs);
     await utimes(tmp, mtime, mtime);
     await rename(tmp, target);
     return 'restored';

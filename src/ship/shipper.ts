@@ -335,6 +335,11 @@ export class Shipper {
     return this.refs.fresh(sha, now);
   }
 
+  /** The directories that have a manifest: a run looks at each, so one that is gone or emptied gets an empty one. */
+  get knownDirs(): string[] {
+    return [...this.lastWritten.keys()];
+  }
+
   markDirty(dir: string): void {
     this.dirty.add(dir);
   }
@@ -362,9 +367,14 @@ export class Shipper {
       built.push({ dir, files });
     }
     if (built.length === 0) return;
+    // One time for every manifest of a flush, so that the directories of one run are one point in
+    // time; stamps only move forward, so the newest manifest of a series is the last one written.
+    const t = Math.max(this.deps.clock.now().getTime(), this.lastStamp + 1);
+    this.lastStamp = t;
+    const time = new Date(t);
     try {
       await this.withRetry('flushing storage', () => this.deps.store.sync());
-      for (const b of built) await this.writeManifest(b.dir, b.files);
+      for (const b of built) await this.writeManifest(b.dir, b.files, time);
     } catch (err) {
       for (const b of built) this.dirty.add(b.dir);
       throw err;
@@ -397,12 +407,8 @@ export class Shipper {
     return out;
   }
 
-  private async writeManifest(dir: string, files: ManifestEntry[]): Promise<void> {
+  private async writeManifest(dir: string, files: ManifestEntry[], time: Date): Promise<void> {
     const now = this.deps.clock.now();
-    // Stamps only move forward, so the newest manifest of a series is always the last one written.
-    const t = Math.max(now.getTime(), this.lastStamp + 1);
-    this.lastStamp = t;
-    const time = new Date(t);
     const m: Manifest = { version: 1, host: this.o.host, dir, time: time.toISOString(), files };
     const key = manifestKey(this.o.host, dir, time);
     await this.withRetry(`writing manifest for ${dir}`, () =>
