@@ -1,6 +1,6 @@
 import { lstat, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
@@ -59,14 +59,16 @@ export interface ShipSession {
 export async function openShipSession(
   o: ShipOptions,
   attempts: number,
-  beforeLoad?: (roots: string[]) => Promise<void>,
+  /** `storeDir`: the local target's real path, when it is local (never watched, never shipped). */
+  beforeLoad?: (roots: string[], storeDir: string | undefined) => Promise<void>,
 ): Promise<ShipSession> {
   const roots = await resolveShipPaths(o.paths);
   const reporter = o.reporter ?? silentReporter;
   const clock = o.clock ?? systemClock;
   const lock = await lockPaths(roots, 'ship', o.lockDir);
   try {
-    await beforeLoad?.(roots);
+    const storeDir = await realStoreDir(o.store);
+    await beforeLoad?.(roots, storeDir);
     await retry(() => (o.dryRun ? Promise.resolve() : o.store.check({ create: true })), {
       attempts,
       baseMs: 500,
@@ -79,7 +81,7 @@ export async function openShipSession(
     const host = o.host ?? defaultHost();
     const filter = leavingOut(
       makeFilter(o.include, o.exclude ?? [...DEFAULT_EXCLUDES]),
-      await storeInRoots(roots, o.store, reporter),
+      storeInRoots(roots, storeDir, reporter),
     );
     const recursive = o.recursive ?? SHIP_DEFAULTS.recursive;
     const shipper = new Shipper(
@@ -124,13 +126,8 @@ export async function openShipSession(
  * Where a local storage target lies inside a shipped directory, relative to it:
  * it is left out, or every run (and the daemon, as it stores) would ship its own objects.
  */
-async function storeInRoots(
-  roots: readonly string[],
-  store: ObjectStore,
-  reporter: Reporter,
-): Promise<string[]> {
-  if (store.localDir === undefined) return [];
-  const dir = await realpath(store.localDir).catch(() => store.localDir as string);
+function storeInRoots(roots: readonly string[], dir: string | undefined, reporter: Reporter): string[] {
+  if (dir === undefined) return [];
   const out: string[] = [];
   for (const root of roots) {
     const rel = inside(root, dir);
@@ -144,6 +141,12 @@ async function storeInRoots(
     });
   }
   return out;
+}
+
+/** The local target's directory, resolved through symlinks as the watched paths are. */
+async function realStoreDir(store: ObjectStore): Promise<string | undefined> {
+  const dir = store.localDir;
+  return dir === undefined ? undefined : realpath(dir).catch(() => resolve(dir));
 }
 
 export interface ReconcileResult {

@@ -1,5 +1,5 @@
-import { lstat, realpath } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { FinishedMode } from '../config/schema.js';
 import { openShipSession, reconcile } from './backup.js';
@@ -48,13 +48,14 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   let handle: (e: FsEvent) => void = (e) => buffered.push(e);
   let source: EventSource | undefined;
 
-  const s = await openShipSession({ ...o, signal }, Infinity, async (roots) => {
+  const s = await openShipSession({ ...o, signal }, Infinity, async (roots, storeDir) => {
     // A local target under a watched directory is not watched: its own writes are not news.
-    const leaveOut =
-      o.store.localDir === undefined
-        ? []
-        : [await realpath(o.store.localDir).catch(() => resolve(o.store.localDir as string))];
-    source = inotifySource(roots, o.recursive ?? SHIP_DEFAULTS.recursive, (e) => handle(e), leaveOut);
+    source = inotifySource(
+      roots,
+      o.recursive ?? SHIP_DEFAULTS.recursive,
+      (e) => handle(e),
+      storeDir === undefined ? [] : [storeDir],
+    );
     await source.ready;
   });
   const src = source as unknown as EventSource;
