@@ -19,6 +19,19 @@ test('a manifest round-trips', () => {
   assert.deepEqual(decodeManifest(encodeManifest(good), 'k'), good);
 });
 
+test('entries carry ctime and inode; those of earlier versions, without them, are read as before', () => {
+  const entry = { ...good.files[0]!, ctimeMs: 1764039600123.4568, ino: 2 ** 60 + 2 ** 10 };
+  const current: Manifest = { ...good, files: [entry] };
+  assert.deepEqual(decodeManifest(encodeManifest(current), 'k'), current);
+  const old = decodeManifest(Buffer.from(JSON.stringify(good)), 'k');
+  assert.equal(old.files[0]?.ctimeMs, undefined);
+  assert.equal(old.files[0]?.ino, undefined);
+  const file = (patch: object): Buffer => encodeManifest({ ...good, files: [{ ...entry, ...patch }] });
+  assert.throws(() => decodeManifest(file({ ino: -1 }), 'k'), integrity);
+  assert.throws(() => decodeManifest(file({ ino: 1.5 }), 'k'), integrity);
+  assert.throws(() => decodeManifest(file({ ctimeMs: '1' }), 'k'), integrity);
+});
+
 test('hostile or corrupted manifests are refused', () => {
   const bad = (patch: object): Buffer => Buffer.from(JSON.stringify({ ...good, ...patch }));
   const file = (patch: object): Buffer => bad({ files: [{ ...good.files[0], ...patch }] });

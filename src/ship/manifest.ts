@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 
-/** One directory as it was at `time`: every shipped file with its size, mtime, mode and content hash. */
+/** One directory as it was at `time`: every shipped file with its size, times, inode, mode and content hash. */
 export interface Manifest {
   version: 1;
   host: string;
@@ -15,6 +15,14 @@ export interface ManifestEntry {
   name: string;
   size: number;
   mtimeMs: number;
+  /**
+   * ctime and inode when the file was read: a change that keeps size and mtime
+   * (`cp -p`, `touch -r`) still moves ctime, and a copy renamed into place has
+   * another inode. Absent from manifests written before they were recorded:
+   * such a file is read again.
+   */
+  ctimeMs?: number | undefined;
+  ino?: number | undefined;
   mode: number;
   sha256: string;
 }
@@ -33,6 +41,14 @@ const entrySchema = z
       ),
     size: z.number().int().nonnegative(),
     mtimeMs: z.number().finite(),
+    ctimeMs: z.number().finite().optional(),
+    // Not .int(): that stops at 2^53, and inode numbers above it exist (overlayfs, NFS). Node gives
+    // them as the nearest double, the same one on every stat, which is all a comparison needs.
+    ino: z
+      .number()
+      .nonnegative()
+      .refine((n) => Number.isInteger(n), 'must be an integer')
+      .optional(),
     mode: z.number().int().min(0).max(0o7777),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })

@@ -43,8 +43,11 @@ export interface ShipperDeps {
 interface Shipped {
   size: number;
   mtimeMs: number;
-  ino: number;
-  dev: number;
+  /** Undefined when learnt from a manifest written before ctime and inode were recorded. */
+  ctimeMs: number | undefined;
+  ino: number | undefined;
+  /** Undefined when learnt from a manifest: device numbers are not stored, they can change across boots. */
+  dev: number | undefined;
   mode: number;
   sha256: string;
 }
@@ -52,8 +55,20 @@ interface Shipped {
 export type ShipOutcome =
   'uploaded' | 'stored-already' | 'unchanged' | 'changed' | 'gone' | 'skipped' | 'failed';
 
+/**
+ * Whether the file is still the one read for `a`. Size and mtime are not
+ * enough: `cp -p`, `rsync -t` or `touch -r` change the content and set mtime
+ * back. ctime cannot be set back, so any such change moves it (as does chmod,
+ * chown or a new hard link: the file is then read again, and uploaded only if
+ * its content is new); another inode is another file renamed into place. A
+ * record without ctime or inode (an old manifest) never matches.
+ */
 const sameFile = (a: Shipped, st: Stats): boolean =>
-  a.size === st.size && a.mtimeMs === st.mtimeMs && a.ino === st.ino && a.dev === st.dev;
+  a.size === st.size &&
+  a.mtimeMs === st.mtimeMs &&
+  a.ctimeMs === st.ctimeMs &&
+  a.ino === st.ino &&
+  (a.dev === undefined || a.dev === st.dev);
 
 /**
  * Ships files and writes directory manifests. Used by `ship backup` (once) and
@@ -107,8 +122,9 @@ export class Shipper {
         const rec: Shipped = {
           size: f.size,
           mtimeMs: f.mtimeMs,
-          ino: -1,
-          dev: -1,
+          ctimeMs: f.ctimeMs,
+          ino: f.ino,
+          dev: undefined,
           mode: f.mode,
           sha256: f.sha256,
         };
@@ -130,17 +146,16 @@ export class Shipper {
     this.refs.listedAll = true;
   }
 
-  /** True when the file at `path` was shipped as it is now (by size, mtime and inode). */
+  /** True when the file at `path` was shipped as it is now (by size, mtime, ctime and inode). */
   isShipped(path: string, st: Stats): boolean {
     const rec = this.files.get(path);
-    if (!rec) return false;
-    if (rec.ino === -1 && rec.size === st.size && rec.mtimeMs === st.mtimeMs) {
-      // Learnt from a manifest, which holds no inode: adopt this one.
-      rec.ino = st.ino;
+    if (!rec || !sameFile(rec, st)) return false;
+    if (rec.dev === undefined) {
+      // Learnt from a manifest, which holds no device: adopt this one, so hard links of it are known.
       rec.dev = st.dev;
       this.byInode.set(`${st.dev}:${st.ino}`, rec);
     }
-    return sameFile(rec, st);
+    return true;
   }
 
   async shipFile(path: string): Promise<ShipOutcome> {
@@ -182,8 +197,7 @@ export class Shipper {
 
   private async store(path: string, st: Stats): Promise<ShipOutcome> {
     const linked = this.byInode.get(`${st.dev}:${st.ino}`);
-    const known =
-      linked && linked.size === st.size && linked.mtimeMs === st.mtimeMs ? linked.sha256 : undefined;
+    const known = linked && sameFile(linked, st) ? linked.sha256 : undefined;
     // A small file is held in memory from its read to its upload: that counts against the budget.
     const small = known === undefined && st.size <= this.o.smallFileBytes;
     const release = small ? await this.o.budget.take(st.size) : () => undefined;
@@ -234,6 +248,9 @@ export class Shipper {
     body: Buffer | undefined,
     prepared: PreparedFile | undefined,
   ): Promise<ShipOutcome> {
+    // ctime is not compared here: a hard link made while the file was read (a database snapshot)
+    // changes no byte. A change this check misses (one that sets mtime back) moves ctime past the
+    // `st.ctimeMs` recorded below, so the file is read again at its next look.
     const after = await lstat(path).catch(() => undefined);
     const size = prepared?.bytes ?? body?.length ?? st.size;
     if (
@@ -274,6 +291,7 @@ export class Shipper {
     const rec: Shipped = {
       size: st.size,
       mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
       ino: st.ino,
       dev: st.dev,
       mode: st.mode & 0o7777,
@@ -402,7 +420,15 @@ export class Shipper {
         this.stats.requeued += 1;
         continue;
       }
-      out.push({ name, size: rec.size, mtimeMs: rec.mtimeMs, mode: rec.mode, sha256: rec.sha256 });
+      out.push({
+        name,
+        size: rec.size,
+        mtimeMs: rec.mtimeMs,
+        ctimeMs: rec.ctimeMs,
+        ino: rec.ino,
+        mode: rec.mode,
+        sha256: rec.sha256,
+      });
     }
     return out;
   }
@@ -428,6 +454,13 @@ export class Shipper {
   }
 }
 
+/**
+ * What a new manifest would change. ctime and inode count: a manifest that
+ * lacks them (an old one) or holds stale ones would have the file read again
+ * at every start, so it is replaced even when the content is the same.
+ */
 function entriesFingerprint(files: readonly ManifestEntry[]): string {
-  return files.map((f) => `${f.name}\0${f.sha256}\0${f.mtimeMs}\0${f.mode}`).join('\n');
+  return files
+    .map((f) => `${f.name}\0${f.sha256}\0${f.mtimeMs}\0${f.ctimeMs}\0${f.ino}\0${f.mode}`)
+    .join('\n');
 }
