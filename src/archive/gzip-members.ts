@@ -39,7 +39,8 @@ function trailer(crc: number, size: number): Buffer {
  * read concatenated members as one stream). Within a member the bytes are cut
  * into blocks of GZIP_BLOCK deflated in parallel on the deflate threads, each
  * with the 32 KiB before it as dictionary (pigz-style), and written in order;
- * about 2 × (concurrency + 1) blocks are held, with their output. A hole ends the
+ * about 2 × (concurrency + 1) blocks are held, in buffers that are used again
+ * (see ParallelDeflater). A hole ends the
  * current member and becomes a stored member of known length, filled once its
  * bytes are known.
  */
@@ -48,17 +49,16 @@ export class GzipMembers implements ByteSink {
   private readonly window: OrderedWindow;
   /** The member being written, from its first byte to its end. */
   private member: BlockDeflateStream | undefined;
-  private block: Buffer = Buffer.allocUnsafe(GZIP_BLOCK);
+  /** The block being filled: copied by the deflater when it is full, then filled again. */
+  private readonly block = Buffer.allocUnsafeSlow(GZIP_BLOCK);
   private length = 0;
-  /** Block buffers whose compression is done, for reuse. */
-  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly out: ByteSink,
     level: number,
     concurrency?: number,
   ) {
-    this.deflater = new ParallelDeflater(level, concurrency);
+    this.deflater = new ParallelDeflater(level, { blockSize: GZIP_BLOCK, concurrency });
     this.window = new OrderedWindow((2 * this.deflater.concurrency + 2) * GZIP_BLOCK);
   }
 
@@ -72,10 +72,7 @@ export class GzipMembers implements ByteSink {
   }
 
   private async pushBlock(final: boolean): Promise<void> {
-    const buffer = this.block;
-    const input = buffer.subarray(0, this.length);
-    this.block = this.spare.pop() ?? Buffer.allocUnsafe(GZIP_BLOCK);
-    this.length = 0;
+    const input = this.block.subarray(0, this.length);
     if (!this.member) {
       this.member = new BlockDeflateStream(this.deflater);
       await this.window.push(Promise.resolve(GZIP_HEADER), (h) => this.out.write(h), 0);
@@ -83,14 +80,12 @@ export class GzipMembers implements ByteSink {
     const member = this.member;
     const length = input.length;
     const compressed = member.next(input, final);
+    this.length = 0;
     await this.window.push(
       compressed,
-      async ({ output, input: back }) => {
-        // The block's memory went to a deflate thread and came back (or was copied, and stayed).
-        const reusable =
-          buffer.length === GZIP_BLOCK ? buffer : back.length === GZIP_BLOCK ? back : undefined;
-        if (reusable && this.spare.length < 2) this.spare.push(reusable);
+      async ({ output, release }) => {
         await this.out.write(output);
+        release();
       },
       length,
     );

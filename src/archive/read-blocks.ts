@@ -6,18 +6,22 @@ export const shrank = (path: string): CairnError =>
     hint: 'run again when it is not being written',
   });
 
+/** A block of bytes and whether it is the last of its stream. */
+export type Block = [bytes: Buffer, last: boolean];
+
 /**
  * The first `size` bytes of a file (its size when it was listed) in blocks of
- * `blockSize`, each in a buffer of its own. Opening fails before any block
- * is produced; a file that has become shorter is an error.
+ * `buffer.length`, each read into `buffer`: a block is valid until the next
+ * one is asked for. Opening fails before any block is produced; a file that
+ * has become shorter is an error. An empty file has no blocks.
  */
-export async function* fileBlocks(path: string, size: number, blockSize: number): AsyncGenerator<Buffer> {
+export async function* fileBlocks(path: string, size: number, buffer: Buffer): AsyncGenerator<Block> {
   const fh = await open(path, 'r').catch((err: unknown) => {
     throw fromFsError(err, path, 'archiving');
   });
   try {
     for (let pos = 0; pos < size;) {
-      const block = Buffer.allocUnsafe(Math.min(blockSize, size - pos));
+      const block = buffer.subarray(0, Math.min(buffer.length, size - pos));
       for (let got = 0; got < block.length;) {
         const { bytesRead } = await fh
           .read(block, got, block.length - got, pos + got)
@@ -28,52 +32,37 @@ export async function* fileBlocks(path: string, size: number, blockSize: number)
         got += bytesRead;
       }
       pos += block.length;
-      yield block;
+      yield [block, pos === size];
     }
   } finally {
     await fh.close();
   }
 }
 
-/** A file of at most one block, read whole. */
+/** A file of `size` bytes, read whole into a buffer of its own. */
 export async function readWhole(path: string, size: number): Promise<Buffer> {
-  for await (const block of fileBlocks(path, size, size)) return block;
+  for await (const [block] of fileBlocks(path, size, Buffer.allocUnsafe(size))) return block;
   return Buffer.alloc(0);
 }
 
-/** A stream regrouped into blocks of `blockSize` bytes (the last one shorter). */
-export async function* streamBlocks(
-  stream: AsyncIterable<Buffer>,
-  blockSize: number,
-): AsyncGenerator<Buffer> {
-  let block = Buffer.allocUnsafe(blockSize);
+/**
+ * A stream regrouped into blocks of `buffer.length` bytes (the last one
+ * shorter, and empty for an empty stream), each filled in `buffer`: a block is
+ * valid until the next one is asked for.
+ */
+export async function* streamBlocks(stream: AsyncIterable<Buffer>, buffer: Buffer): AsyncGenerator<Block> {
   let length = 0;
   for await (const chunk of stream) {
     for (let at = 0; at < chunk.length;) {
-      const n = chunk.copy(block, length, at, Math.min(chunk.length, at + blockSize - length));
-      length += n;
-      at += n;
-      if (length === blockSize) {
-        yield block;
-        block = Buffer.allocUnsafe(blockSize);
+      // A full block is given once more bytes show that it is not the last.
+      if (length === buffer.length) {
+        yield [buffer, false];
         length = 0;
       }
+      const n = chunk.copy(buffer, length, at);
+      length += n;
+      at += n;
     }
   }
-  if (length > 0) yield block.subarray(0, length);
-}
-
-/** Each item with whether it is the last one (one item of look-ahead). */
-export async function* withLast<T>(items: AsyncIterable<T>): AsyncGenerator<[T, boolean]> {
-  const it = items[Symbol.asyncIterator]();
-  try {
-    let cur = await it.next();
-    while (!cur.done) {
-      const next = await it.next();
-      yield [cur.value, next.done === true];
-      cur = next;
-    }
-  } finally {
-    await it.return?.();
-  }
+  yield [buffer.subarray(0, length), true];
 }

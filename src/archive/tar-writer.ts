@@ -1,8 +1,7 @@
-import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { CairnError, fromFsError } from '../core/errors.js';
 import type { ByteSink } from './byte-sink.js';
 import { commandOutput } from './command.js';
+import { fileBlocks } from './read-blocks.js';
 import type { ArchiveEntry } from './sources.js';
 import { encodeTarHeader, padding, TAR_END } from './tar-header.js';
 import type { FormatWriter } from './format.js';
@@ -10,7 +9,12 @@ import type { FormatWriter } from './format.js';
 /** Command output up to this size is held in memory so its header carries the exact size. */
 export const TAR_SPOOL_BYTES = 16 * 1024 * 1024;
 
+/** Files are read in blocks of this size, all into one buffer. */
+const READ_BLOCK = 256 * 1024;
+
 export class TarWriter implements FormatWriter {
+  private readonly readBuffer = Buffer.allocUnsafeSlow(READ_BLOCK);
+
   constructor(
     private readonly sink: ByteSink,
     private readonly onBytes: (n: number) => void,
@@ -36,33 +40,13 @@ export class TarWriter implements FormatWriter {
   }
 
   private async addFile(e: Extract<ArchiveEntry, { type: 'file' }>): Promise<void> {
-    // Open first: an unreadable file fails before its header is written.
-    const fh = await open(e.path, 'r').catch((err: unknown) => {
-      throw fromFsError(err, e.path, 'archiving');
-    });
-    try {
-      await this.sink.write(encodeTarHeader({ ...e, type: 'file' }));
-      let left = e.size;
-      for await (const c of fh.createReadStream({
-        start: 0,
-        end: Math.max(0, e.size - 1),
-        highWaterMark: 1 << 20,
-        autoClose: false,
-      })) {
-        const chunk = c as Buffer;
-        if (e.size === 0) break;
-        await this.data(chunk);
-        left -= chunk.length;
-      }
-      if (left !== 0) {
-        throw new CairnError('INTEGRITY', `${e.path} shrank while it was being archived`, {
-          hint: 'run again when it is not being written',
-        });
-      }
-      await this.sink.write(Buffer.alloc(padding(e.size)));
-    } finally {
-      await fh.close();
-    }
+    // The first block is read before the header is written: an unreadable file fails first.
+    const blocks = fileBlocks(e.path, e.size, this.readBuffer);
+    let next = await blocks.next();
+    await this.sink.write(encodeTarHeader({ ...e, type: 'file' }));
+    // Each block is written (the sink is done with it) before the next is read into the same buffer.
+    for (; !next.done; next = await blocks.next()) await this.data(next.value[0]);
+    await this.sink.write(Buffer.alloc(padding(e.size)));
   }
 
   private async addStream(e: Extract<ArchiveEntry, { type: 'command' }>, stream: Readable): Promise<void> {

@@ -1,12 +1,13 @@
 import { crc32 } from 'node:zlib';
 import { fromFsError } from '../core/errors.js';
-import type { Deflated, DeflatedFile } from '../core/deflate-threads.js';
 import { BlockDeflateStream, deflateBound, ParallelDeflater } from '../core/parallel-deflate.js';
+import type { Deflated } from '../core/parallel-deflate.js';
 import type { ByteSink } from './byte-sink.js';
 import { commandOutput } from './command.js';
 import type { FormatWriter } from './format.js';
 import { OrderedWindow } from './ordered-window.js';
-import { fileBlocks, readWhole, shrank, streamBlocks, withLast } from './read-blocks.js';
+import { fileBlocks, readWhole, shrank, streamBlocks } from './read-blocks.js';
+import type { Block } from './read-blocks.js';
 import type { ArchiveEntry } from './sources.js';
 import {
   centralHeader,
@@ -35,9 +36,10 @@ import type { Zip64Policy, ZipEntryInfo, ZipSizes } from './zip-records.js';
  * entries stream with a data descriptor after their data. Symlinks are stored
  * as Info-ZIP does: mode S_IFLNK, the target as data.
  *
- * Memory: about 2 × (concurrency + 1) blocks of input are held, with their
- * output, until they are written, whatever the size of the files, plus one
- * central directory record (about 100 bytes and the name) per entry.
+ * Memory: about 2 × (concurrency + 1) blocks are held until they are
+ * written, whatever the size of the files, in buffers that are used again
+ * (see ParallelDeflater), plus one central directory record (about 100 bytes
+ * and the name) per entry.
  */
 export const ZIP_BLOCK = 256 * 1024;
 
@@ -66,16 +68,21 @@ interface EntryData {
 }
 
 /** An entry's data in one piece: deflated or stored, with its CRC-32. */
-type OneBlock = Pick<DeflatedFile, 'data' | 'stored' | 'crc'>;
+interface OneBlock extends Deflated {
+  stored: boolean;
+  crc: number;
+}
 
-/** Level 0: the data as it is. */
+const keep = (): void => undefined;
+
+/** Level 0: the data as it is (copied: the caller reuses its buffer). */
 class StoredData implements EntryData {
   crc = 0;
   size = 0;
   next(input: Buffer): Promise<Deflated> {
     this.crc = crc32(input, this.crc);
     this.size += input.length;
-    return Promise.resolve({ output: input, input });
+    return Promise.resolve({ output: Buffer.from(input), release: keep });
   }
 }
 
@@ -85,13 +92,18 @@ export class ZipWriter implements FormatWriter {
   private readonly window: OrderedWindow;
   private readonly deflater: ParallelDeflater | undefined;
   private readonly zip64: Zip64Policy;
+  /** Where large files and command output are read, one block at a time. */
+  private readonly readBuffer = Buffer.allocUnsafeSlow(ZIP_BLOCK);
 
   constructor(
     private readonly sink: ByteSink,
     private readonly onBytes: (n: number) => void,
     private readonly o: ZipWriterOptions,
   ) {
-    this.deflater = o.level > 0 ? new ParallelDeflater(o.level, o.concurrency) : undefined;
+    this.deflater =
+      o.level > 0
+        ? new ParallelDeflater(o.level, { blockSize: ZIP_BLOCK, concurrency: o.concurrency })
+        : undefined;
     this.window = new OrderedWindow((2 * (this.deflater?.concurrency ?? 1) + 2) * ZIP_BLOCK);
     this.zip64 = o.zip64 ?? 'auto';
   }
@@ -108,11 +120,11 @@ export class ZipWriter implements FormatWriter {
           return this.addSmallFile(info, e.path, e.size);
         if (e.size <= ZIP_BLOCK)
           return readWhole(e.path, e.size).then((data) => this.addWhole(info, data, true));
-        return this.addStream(info, fileBlocks(e.path, e.size, ZIP_BLOCK), e.size);
+        return this.addStream(info, fileBlocks(e.path, e.size, this.readBuffer), e.size);
       }
       case 'command': {
         const out = commandOutput(e.argv, { cwd: e.cwd, env: e.env, signal: this.o.signal });
-        const blocks = streamBlocks(out as AsyncIterable<Buffer>, ZIP_BLOCK);
+        const blocks = streamBlocks(out as AsyncIterable<Buffer>, this.readBuffer);
         return this.addStream(this.info(e.name, S_IFREG | e.mode, e.mtime), blocks, undefined);
       }
     }
@@ -132,7 +144,7 @@ export class ZipWriter implements FormatWriter {
   private addWhole(info: ZipEntryInfo, data: Buffer, isFile: boolean): Promise<void> {
     return this.addOneBlock(
       info,
-      Promise.resolve({ data, stored: true, crc: crc32(data) }),
+      Promise.resolve({ output: data, stored: true, crc: crc32(data), release: keep }),
       data.length,
       isFile,
     );
@@ -153,7 +165,7 @@ export class ZipWriter implements FormatWriter {
         throw fromFsError(err, path, 'archiving');
       },
     );
-    return this.addOneBlock(info, work, size, true);
+    return this.addOneBlock(info, work, size, true, this.deflater!.outputBytes(size));
   }
 
   /** An entry whose data comes in one piece: CRC and sizes go in its local header. */
@@ -162,24 +174,26 @@ export class ZipWriter implements FormatWriter {
     work: Promise<OneBlock>,
     size: number,
     isFile: boolean,
+    held = size,
   ): Promise<void> {
-    const emit = async ({ data, stored, crc }: OneBlock): Promise<void> => {
+    const emit = async ({ output, stored, crc, release }: OneBlock): Promise<void> => {
       const entry = { ...info, method: stored ? METHOD_STORE : METHOD_DEFLATE };
-      const sizes = { crc, compressed: data.length, uncompressed: size };
+      const sizes = { crc, compressed: output.length, uncompressed: size };
       const zip64 = this.zip64 === 'always';
       const at = this.offset;
       await this.write(localHeader(entry, sizes, { zip64 }));
-      await this.write(data);
+      await this.write(output);
+      release();
       if (isFile) this.onBytes(size);
       this.record(entry, sizes, { offset: at, dataDescriptor: false, localZip64: zip64 });
     };
-    await this.window.push(work, emit, size + RECORD_BYTES);
+    await this.window.push(work, emit, held + RECORD_BYTES);
   }
 
   /** An entry streamed block by block, its CRC and sizes in a data descriptor after its data. */
   private async addStream(
     info: ZipEntryInfo,
-    blocks: AsyncIterable<Buffer>,
+    blocks: AsyncIterator<Block>,
     size: number | undefined,
   ): Promise<void> {
     const entry = { ...info, method: this.deflater ? METHOD_DEFLATE : METHOD_STORE };
@@ -189,9 +203,8 @@ export class ZipWriter implements FormatWriter {
     const data: EntryData = this.deflater ? new BlockDeflateStream(this.deflater) : new StoredData();
     let at = 0;
     let compressed = 0;
-    const iterator = withLast(blocks);
     // Read the first block before writing anything: a file that cannot be opened fails first.
-    let first = await iterator.next();
+    let next = await blocks.next();
     await this.window.push(
       Promise.resolve(),
       async () => {
@@ -204,18 +217,20 @@ export class ZipWriter implements FormatWriter {
       const length = input.length;
       await this.window.push(
         data.next(input, final),
-        async ({ output }) => {
+        async ({ output, release }) => {
           await this.write(output);
           compressed += output.length;
+          release();
           this.onBytes(length);
         },
         length,
       );
     };
-    if (first.done) await push(Buffer.alloc(0), true);
-    for (; !first.done; first = await iterator.next()) {
-      const [input, final] = first.value;
-      await push(input, final);
+    if (next.done) await push(Buffer.alloc(0), true);
+    for (; !next.done; next = await blocks.next()) {
+      const [input, last] = next.value;
+      // The block is copied by then: the next one may be read into the same buffer.
+      await push(input, last);
     }
     await this.window.push(
       Promise.resolve(),

@@ -3,16 +3,20 @@ import type { Worker } from 'node:worker_threads';
 import type { BlockJob, DeflateJob, DeflateReply, FileJob } from './deflate-protocol.js';
 import { onThreadLost, startThread } from './start-thread.js';
 
-export interface Deflated {
-  output: Buffer;
-  /** The input given, back from the thread (the buffer given is emptied). */
+/** A block compressed on a thread: the job's buffers, back. */
+export interface DeflatedBlock {
+  /** The dictionary and block given. */
   input: Buffer;
+  /** The output buffer given, with the compressed bytes at its start. */
+  output: Buffer;
+  length: number;
 }
 
 /** A small file read and compressed on a thread. */
 export interface DeflatedFile {
-  /** The deflated bytes, or the file's own bytes when deflating did not make them smaller. */
-  data: Buffer;
+  /** The output buffer given, with the deflated bytes, or the file's own bytes when deflating did not make them smaller, at its start. */
+  output: Buffer;
+  length: number;
   stored: boolean;
   crc: number;
   /** Bytes read: less than asked when the file shrank. */
@@ -53,9 +57,10 @@ interface Thread {
  * runs on other threads, but builds a zlib stream on the main thread for every
  * call: about 0.3 ms of the main thread per block, which on two cores was
  * a quarter of a zip's main-thread time. Here the main thread only posts the
- * block, and its memory moves to the thread and back with the output: a block
- * given to deflate() must not be used until it comes back. Threads start on
- * first use and do not keep the process alive while idle.
+ * job. The caller brings the buffers, input and output (from a BufferPool):
+ * their memory moves to the thread and comes back in the result, so nothing
+ * is allocated per block; a buffer given must not be used until it is back.
+ * Threads start on first use and do not keep the process alive while idle.
  */
 export class DeflateThreads {
   private readonly threads: Thread[] = [];
@@ -63,24 +68,24 @@ export class DeflateThreads {
 
   constructor(readonly size = Math.max(1, availableParallelism())) {}
 
-  /** A block: its memory moves to a thread and comes back as `input`. */
-  async deflate(job: Omit<BlockJob, 'id' | 'op'>): Promise<Deflated> {
+  /** A block: `input` holds the dictionary (its first `dictionaryLength` bytes), then the block (`length` bytes). */
+  async deflate(job: Omit<BlockJob, 'id' | 'op'>): Promise<DeflatedBlock> {
     const input = movable(job.input);
-    const dictionary = job.dictionary && movable(job.dictionary);
-    const moved = [input.buffer as ArrayBuffer];
-    if (dictionary) moved.push(dictionary.buffer as ArrayBuffer);
-    const r = await this.send<'block'>({ ...job, op: 'block', input, dictionary }, moved);
-    return { output: asBuffer(r.output), input: asBuffer(r.input) };
+    const output = movable(job.output);
+    const moved = [input.buffer as ArrayBuffer, output.buffer as ArrayBuffer];
+    const r = await this.send<'block'>({ ...job, op: 'block', input, output }, moved);
+    return { input: asBuffer(r.input), output: asBuffer(r.output), length: r.length };
   }
 
   /**
    * A file of `size` bytes, read on a thread (so the main thread makes no file
-   * system calls for it) and compressed whole, with its CRC-32. A file that
-   * cannot be read fails with the system's error (code, syscall, path).
+   * system calls for it) and compressed whole into `output`, with its CRC-32.
+   * A file that cannot be read fails with the system's error (code, syscall, path).
    */
   async deflateFile(job: Omit<FileJob, 'id' | 'op'>): Promise<DeflatedFile> {
-    const r = await this.send<'file'>({ ...job, op: 'file' }, []);
-    return { data: asBuffer(r.data), stored: r.stored, crc: r.crc, size: r.size };
+    const output = movable(job.output);
+    const r = await this.send<'file'>({ ...job, op: 'file', output }, [output.buffer as ArrayBuffer]);
+    return { output: asBuffer(r.output), length: r.length, stored: r.stored, crc: r.crc, size: r.size };
   }
 
   /** Posts a job; the thread answers a job with a reply of the same `op`. */
