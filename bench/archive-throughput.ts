@@ -218,5 +218,9 @@ console.log(
     '- compression level 6 everywhere; peak RSS is that of the largest process of the pipeline',
     '',
     markdownTable(['tool', 'wall s', 'MiB/s', 'CPU s', 'CPU s/GiB', 'peak RSS MiB', 'stored'], rows),
+    '',
+    // A memory goal is about the worst run, not the median.
+    'Peak RSS of every run (MiB): ' +
+      [...results].map(([tool, ms]) => `${tool} ${ms.map((m) => fixed(m.rssMiB, 0)).join(', ')}`).join('; '),
   ].join('\n'),
 );

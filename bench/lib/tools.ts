@@ -4,12 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { S3TestConfig } from '../../test/support/s3-env.js';
 import { REPO } from './data.js';
 import type { Command } from './measure.js';
 
-export const CAIRN_BIN = join(REPO, 'bin', 'cairn.js');
+/** The command users run (bin/cairn starts bin/cairn.js with its Node.js settings). */
+export const CAIRN_BIN = join(REPO, 'bin', 'cairn');
 /** Debian's AWS CLI v2 when installed (a v1 from pip may come first on PATH). */
 export const AWS_CLI = process.env.AWS_CLI ?? (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
 
@@ -29,7 +30,9 @@ export function cairn(args: string[], s3?: S3TestConfig): Command {
     env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
     env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
   }
-  return { cmd: process.execPath, args: [CAIRN_BIN, ...args], env, cwd: REPO };
+  // bin/cairn runs the `node` on PATH: this one.
+  env.PATH = [dirname(process.execPath), env.PATH].filter(Boolean).join(delimiter);
+  return { cmd: CAIRN_BIN, args, env, cwd: REPO };
 }
 
 export function cairnBackup(dir: string, target: string, s3?: S3TestConfig): Command {

@@ -59,7 +59,7 @@ export class GzipMembers implements ByteSink {
     concurrency?: number,
   ) {
     this.deflater = new ParallelDeflater(level, { blockSize: GZIP_BLOCK, concurrency });
-    this.window = new OrderedWindow((2 * this.deflater.concurrency + 2) * GZIP_BLOCK);
+    this.window = new OrderedWindow(this.deflater.windowBytes);
   }
 
   async write(chunk: Buffer): Promise<void> {

@@ -42,10 +42,14 @@ export class TarWriter implements FormatWriter {
   private async addFile(e: Extract<ArchiveEntry, { type: 'file' }>): Promise<void> {
     // The first block is read before the header is written: an unreadable file fails first.
     const blocks = fileBlocks(e.path, e.size, this.readBuffer);
-    let next = await blocks.next();
-    await this.sink.write(encodeTarHeader({ ...e, type: 'file' }));
-    // Each block is written (the sink is done with it) before the next is read into the same buffer.
-    for (; !next.done; next = await blocks.next()) await this.data(next.value[0]);
+    try {
+      let next = await blocks.next();
+      await this.sink.write(encodeTarHeader({ ...e, type: 'file' }));
+      // Each block is written (the sink is done with it) before the next is read into the same buffer.
+      for (; !next.done; next = await blocks.next()) await this.data(next.value[0]);
+    } finally {
+      await blocks.return(undefined);
+    }
     await this.sink.write(Buffer.alloc(padding(e.size)));
   }
 

@@ -104,7 +104,7 @@ export class ZipWriter implements FormatWriter {
       o.level > 0
         ? new ParallelDeflater(o.level, { blockSize: ZIP_BLOCK, concurrency: o.concurrency })
         : undefined;
-    this.window = new OrderedWindow((2 * (this.deflater?.concurrency ?? 1) + 2) * ZIP_BLOCK);
+    this.window = new OrderedWindow(this.deflater?.windowBytes ?? 4 * ZIP_BLOCK);
     this.zip64 = o.zip64 ?? 'auto';
   }
 
@@ -193,7 +193,7 @@ export class ZipWriter implements FormatWriter {
   /** An entry streamed block by block, its CRC and sizes in a data descriptor after its data. */
   private async addStream(
     info: ZipEntryInfo,
-    blocks: AsyncIterator<Block>,
+    blocks: AsyncGenerator<Block>,
     size: number | undefined,
   ): Promise<void> {
     const entry = { ...info, method: this.deflater ? METHOD_DEFLATE : METHOD_STORE };
@@ -201,6 +201,20 @@ export class ZipWriter implements FormatWriter {
     // (command output) are not, and get 8-byte sizes in the descriptor only if they need them.
     const localZip64 = this.zip64 === 'always' || (size !== undefined && deflateBound(size) >= MAX32);
     const data: EntryData = this.deflater ? new BlockDeflateStream(this.deflater) : new StoredData();
+    try {
+      await this.addBlocks(entry, localZip64, data, blocks);
+    } finally {
+      // Closes the file, or stops reading the command's output, when writing failed first.
+      await blocks.return(undefined);
+    }
+  }
+
+  private async addBlocks(
+    entry: ZipEntryInfo,
+    localZip64: boolean,
+    data: EntryData,
+    blocks: AsyncGenerator<Block>,
+  ): Promise<void> {
     let at = 0;
     let compressed = 0;
     // Read the first block before writing anything: a file that cannot be opened fails first.

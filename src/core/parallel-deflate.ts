@@ -76,13 +76,23 @@ export class ParallelDeflater {
   ) {
     this.concurrency = o.concurrency ?? defaultDeflateConcurrency(threads);
     this.blockSize = o.blockSize;
-    const keep = 2 * this.concurrency + 4;
-    this.inputs = new BufferPool(DEFLATE_WINDOW + o.blockSize, this.concurrency + 2);
+    this.windowBytes = 2 * (this.concurrency + 1) * o.blockSize;
+    // Pools that keep as many buffers as a writer's window can hold (and those on the
+    // threads) allocate nothing once they are warm.
+    const keep = (fits: number): number => Math.ceil(this.windowBytes / fits) + this.concurrency;
+    this.inputs = new BufferPool(DEFLATE_WINDOW + o.blockSize, keep(o.blockSize));
     this.outputs = [...SIZE_CLASSES.filter((n) => n < o.blockSize), o.blockSize].map((fits) => ({
       fits,
-      pool: new BufferPool(deflateBound(fits), keep),
+      pool: new BufferPool(deflateBound(fits), keep(fits)),
     }));
   }
+
+  /**
+   * What a writer lets its unwritten blocks hold (see OrderedWindow), counting
+   * each at its size or, for small files, at outputBytes: enough to keep every
+   * thread busy while earlier blocks are written.
+   */
+  readonly windowBytes: number;
 
   /** Blocks given to the threads and not yet returned. */
   get inFlight(): number {

@@ -5,6 +5,7 @@
  * until `complete`; `abort` leaves nothing behind.
  */
 export interface ObjectWriter {
+  /** Copies or writes `chunk` before it settles: the caller may reuse it then. */
   write(chunk: Buffer): Promise<void>;
   hole(length: number): number;
   fill(hole: number, bytes: Buffer): Promise<void>;

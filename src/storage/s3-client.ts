@@ -25,6 +25,8 @@ export const S3_DEFAULTS = {
   region: 'us-east-1',
   partConcurrency: 4,
   partSizeBytes: 8 * 1024 * 1024,
+  /** S3's smallest part: a stream (an archive) holds (parts in flight + 1) parts in memory. */
+  streamPartSizeBytes: 5 * 1024 * 1024,
   maxAttempts: 4,
   requestTimeoutMs: 120_000,
   connectionTimeoutMs: 30_000,
@@ -35,6 +37,8 @@ export interface ResolvedS3Settings extends S3Settings {
   forcePathStyle: boolean;
   partConcurrency: number;
   partSizeBytes: number;
+  /** The first parts of a stream of unknown length: partSizeBytes when it is set, else S3's smallest. */
+  streamPartSizeBytes: number;
   requestTimeoutMs: number;
 }
 
@@ -59,6 +63,7 @@ export function resolveS3Settings(s: S3Settings, env: NodeJS.ProcessEnv = proces
     forcePathStyle: s.forcePathStyle ?? needsPathStyle(endpoint),
     partConcurrency: s.partConcurrency ?? S3_DEFAULTS.partConcurrency,
     partSizeBytes: s.partSizeBytes ?? S3_DEFAULTS.partSizeBytes,
+    streamPartSizeBytes: s.partSizeBytes ?? S3_DEFAULTS.streamPartSizeBytes,
     requestTimeoutMs: s.requestTimeoutMs ?? S3_DEFAULTS.requestTimeoutMs,
   };
 }

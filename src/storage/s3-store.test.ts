@@ -66,6 +66,10 @@ test('path-style addressing turns itself on for IP and localhost endpoints', () 
   assert.equal(r.forcePathStyle, true);
   assert.equal(r.region, 'eu-west-3');
   assert.equal(r.endpoint, 'http://127.0.0.1:1');
+  // Files go in 8 MiB parts; streams (archives), which hold their parts in memory, start at S3's smallest.
+  assert.deepEqual([r.partSizeBytes, r.streamPartSizeBytes], [8 * 1024 * 1024, 5 * 1024 * 1024]);
+  const set = resolveS3Settings({ partSizeBytes: 16 * 1024 * 1024 }, {});
+  assert.deepEqual([set.partSizeBytes, set.streamPartSizeBytes], [16 * 1024 * 1024, 16 * 1024 * 1024]);
   assert.equal(
     resolveS3Settings({ forcePathStyle: false }, { AWS_ENDPOINT_URL: 'http://localhost:1' }).forcePathStyle,
     false,
@@ -204,13 +208,13 @@ test('s3: a part whose bytes differ from the hash it was named with is refused b
 test('parts of a stream double in size every step, so 10,000 parts reach past 5 TiB', () => {
   const MiB = 1024 * 1024;
   assert.deepEqual(
-    [1, 1000, 1001, 2000, 2001, 4001].map((n) => streamPartSize(8 * MiB, n) / MiB),
-    [8, 8, 16, 16, 32, 128],
+    [1, 950, 951, 1900, 1901, 3801].map((n) => streamPartSize(5 * MiB, n) / MiB),
+    [5, 5, 10, 10, 20, 80],
   );
   let total = 0;
-  for (let n = 1; n <= 10_000; n++) total += streamPartSize(8 * MiB, n);
+  for (let n = 1; n <= 10_000; n++) total += streamPartSize(5 * MiB, n);
   assert.ok(total > 5 * 1024 ** 4, `10,000 parts hold ${total} bytes`);
-  assert.equal(streamPartSize(8 * MiB, 10_000), 4 * 1024 ** 3);
+  assert.equal(streamPartSize(5 * MiB, 10_000), 5 * 1024 ** 3);
   assert.equal(streamPartSize(1024 * MiB, 10_000), 5 * 1024 ** 3, 'never more than S3 allows in a part');
 });
 

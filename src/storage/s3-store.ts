@@ -158,7 +158,7 @@ export class S3Store implements ObjectStore {
       client: this.client,
       bucket: this.bucket,
       key: this.full(key),
-      partSizeBytes: this.settings.partSizeBytes,
+      partSizeBytes: this.settings.streamPartSizeBytes,
       concurrency: Math.max(1, options.partsInFlight ?? this.settings.partConcurrency),
       contentType: options.contentType,
       sse: this.sse,

@@ -15,12 +15,12 @@ const MAX_PART_BYTES = 5 * 1024 ** 3;
 
 /**
  * The size of part `n` of a stream whose length is unknown: `base` for the
- * first `perStep` parts, then doubling every `perStep` parts. With 8 MiB and
- * 1,000 the first 7.8 GiB keep memory at its smallest, a 100 GiB stream uses
- * 64 MiB parts, and the 10,000 parts S3 allows reach past its 5 TiB object
- * limit, where a fixed 8 MiB would stop at 78 GiB.
+ * first `perStep` parts, then doubling every `perStep` parts. With 5 MiB (S3's
+ * smallest part) and 950 the first 4.6 GiB keep memory at its smallest, a
+ * 100 GiB stream uses 80 MiB parts, and the 10,000 parts S3 allows reach past
+ * its 5 TiB object limit (7.1 TiB), where a fixed 5 MiB would stop at 49 GiB.
  */
-export function streamPartSize(base: number, n: number, perStep = 1000): number {
+export function streamPartSize(base: number, n: number, perStep = 950): number {
   return Math.min(MAX_PART_BYTES, base * 2 ** Math.floor((n - 1) / perStep));
 }
 
@@ -30,7 +30,7 @@ export interface S3WriterTarget {
   key: string;
   /** Size of the first parts; see streamPartSize. */
   partSizeBytes: number;
-  /** Parts between doublings of the part size (default 1,000). */
+  /** Parts between doublings of the part size (default 950). */
   partsPerStep?: number | undefined;
   concurrency: number;
   contentType?: string | undefined;
