@@ -10,7 +10,7 @@ import type { FinishedMode } from '../config/schema.js';
 import { parseDuration } from '../core/duration.js';
 import { addStorageOptions, openTargetWith } from './context.js';
 import type { CliContext, StorageFlags } from './context.js';
-import type { ShipOptions } from '../ship/backup.js';
+import type { BackupResult, ShipOptions } from '../ship/backup.js';
 import type { Runner } from './main.js';
 import { registerShipRestore } from './ship-restore.js';
 
@@ -99,17 +99,16 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
             `shipped ${r.paths.join(', ')} to ${store.url} as host ${r.host} in ${formatMs(r.durationMs)}`,
             `  files: ${r.scanned} scanned, ${s.filesUploaded} uploaded, ${s.filesStoredAlready} already stored, ${s.filesUnchanged} unchanged` +
               (r.skippedOpen ? `, ${r.skippedOpen} still open for writing` : '') +
+              (r.changedWhileRead ? `, ${r.changedWhileRead} changed while read (not shipped)` : '') +
+              (s.namesNotUtf8 ? `, ${s.namesNotUtf8} name(s) not valid UTF-8 (not shipped)` : '') +
               (s.failures ? `, ${s.failures} FAILED` : ''),
             `  bytes: ${formatBytes(s.bytesShipped)} shipped, ${formatBytes(s.bytesUploaded)} uploaded` +
               (s.bytesResumed ? `, ${formatBytes(s.bytesResumed)} resumed` : ''),
             `  manifests written: ${s.manifestsWritten}`,
           ].join('\n'),
         );
-        if (s.failures) {
-          throw new CairnError('PARTIAL', `${s.failures} file(s) could not be shipped; the rest were`, {
-            hint: 'see the errors above; run again once they are fixed',
-          });
-        }
+        const incomplete = incompleteBackup(r);
+        if (incomplete) throw incomplete;
       });
     });
 
@@ -156,10 +155,38 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
         ctx.out.result(
           { stopped: true, stats: st.toJSON() },
           () =>
-            `stopped: ${st.filesUploaded} uploaded, ${st.filesStoredAlready} already stored, ${st.manifestsWritten} manifests, ${st.failures} failures`,
+            `stopped: ${st.filesUploaded} uploaded, ${st.filesStoredAlready} already stored, ${st.manifestsWritten} manifests, ${st.failures} failures` +
+            (st.namesNotUtf8 ? `, ${st.namesNotUtf8} name(s) not valid UTF-8 left out` : ''),
         );
       });
     });
+}
+
+/**
+ * Whether a backup left out something it found: a file that could not be read or stored, one
+ * that changed at every read, a name that is not valid UTF-8. Each makes the backup incomplete,
+ * and the exit code says so (3), as cron and monitoring only look there.
+ */
+function incompleteBackup(r: BackupResult): CairnError | undefined {
+  const { failures, namesNotUtf8 } = r.stats;
+  const changed = r.changedWhileRead;
+  const total = failures + changed + namesNotUtf8;
+  if (total === 0) return undefined;
+  const why = [
+    failures ? `${failures} failed` : '',
+    changed ? `${changed} changed while read` : '',
+    namesNotUtf8 ? `${namesNotUtf8} name(s) not valid UTF-8` : '',
+  ].filter(Boolean);
+  const what = namesNotUtf8 ? 'file(s) or directories' : 'file(s)';
+  const detail = failures === total ? '' : ` (${why.join(', ')})`;
+  const hint = [
+    failures ? 'see the errors above; run again once they are fixed' : '',
+    changed ? 'run again when the changed files are not being written' : '',
+    namesNotUtf8 ? 'rename what the warnings name to valid UTF-8 names' : '',
+  ].filter(Boolean);
+  return new CairnError('PARTIAL', `${total} ${what} could not be shipped${detail}; the rest were`, {
+    hint: hint.join('; '),
+  });
 }
 
 /** The options `ship backup` and `ship watch` share, from flags over the config file. */

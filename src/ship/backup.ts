@@ -1,6 +1,7 @@
 import { lstat, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
@@ -18,6 +19,7 @@ import type { PathLock } from './lock.js';
 import { openForWriting } from './open-files.js';
 import { resolveShipPaths, SHIP_DEFAULTS, defaultHost } from './options.js';
 import { scanFiles } from './scan.js';
+import type { NotUtf8Handler } from './scan.js';
 import { Shipper } from './shipper.js';
 import type { ShipStats } from './stats.js';
 
@@ -152,6 +154,8 @@ async function realStoreDir(store: ObjectStore): Promise<string | undefined> {
 export interface ReconcileResult {
   scanned: number;
   skippedOpen: number;
+  /** With rereadChanged: files that changed at every read, and were not shipped. */
+  changedWhileRead: number;
   /** With dryRun: the files that would be shipped. */
   toShip?: string[];
 }
@@ -161,6 +165,12 @@ export interface ReconcileOptions {
   dryRun?: boolean;
   /** Files this returns true for are left to the caller (a quiet period still running). */
   defer?: (path: string, st: Stats) => boolean;
+  /**
+   * Read a file that changed while it was read again (SHIP_DEFAULTS.changedRereads), and warn
+   * if it never stood still: nothing else will ship it (`ship backup`). The daemon does not: the
+   * file's next event ships it.
+   */
+  rereadChanged?: boolean;
 }
 
 export async function reconcile(
@@ -171,8 +181,9 @@ export async function reconcile(
   const dryRun = o.dryRun === true;
   const candidates: string[] = [];
   let scanned = 0;
+  const notUtf8: NotUtf8Handler = (dir, name, isDir) => s.shipper.nameNotUtf8(dir, name, isDir);
   for (const root of s.roots) {
-    for await (const p of scanFiles(root, s.recursive, s.filter, s.reporter)) {
+    for await (const p of scanFiles(root, s.recursive, s.filter, s.reporter, notUtf8)) {
       scanned += 1;
       const st = await lstat(p).catch(() => undefined);
       if (!st) continue;
@@ -193,6 +204,7 @@ export async function reconcile(
     return {
       scanned,
       skippedOpen: candidates.filter((p) => open.has(p)).length,
+      changedWhileRead: 0,
       toShip: candidates.filter((p) => !open.has(p)),
     };
   if (candidates.length > 500) await s.shipper.loadObjectIndex();
@@ -200,6 +212,7 @@ export async function reconcile(
   let done = 0;
   let lastCheckpoint = s.clock.now().getTime();
   let skippedOpen = 0;
+  const changed: string[] = [];
   await Promise.all(
     candidates.map((p) =>
       limit(async () => {
@@ -214,7 +227,7 @@ export async function reconcile(
           });
           return;
         }
-        await s.shipper.shipFile(p);
+        if ((await s.shipper.shipFile(p)) === 'changed') changed.push(p);
         done += 1;
         s.reporter.progress?.({ unit: 'files', done, total: candidates.length, label: 'shipping' });
         const now = s.clock.now().getTime();
@@ -225,8 +238,44 @@ export async function reconcile(
       }),
     ),
   );
+  const notShipped = o.rereadChanged ? await reread(s, changed, limit, signal) : [];
   await s.shipper.flush();
-  return { scanned, skippedOpen };
+  return { scanned, skippedOpen, changedWhileRead: notShipped.length };
+}
+
+/**
+ * Reads the files that changed while they were read again, in rounds a pause apart (a round
+ * waits once, not once per file), and warns of each that changed every time. Returns those.
+ */
+async function reread(
+  s: ShipSession,
+  changed: string[],
+  limit: ReturnType<typeof pLimit>,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  let left = changed;
+  for (let round = 1; left.length && round <= SHIP_DEFAULTS.changedRereads; round++) {
+    await sleep(SHIP_DEFAULTS.changedPauseMs, undefined, { signal }).catch(() => undefined);
+    if (signal?.aborted) return left;
+    const again: string[] = [];
+    await Promise.all(
+      left.map((p) =>
+        limit(async () => {
+          if ((await s.shipper.shipFile(p)) === 'changed') again.push(p);
+        }),
+      ),
+    );
+    left = again;
+  }
+  for (const p of left) {
+    s.reporter.event({
+      level: 'warn',
+      type: 'ship.not-shipped',
+      message: `${p} changed while it was read (${SHIP_DEFAULTS.changedRereads + 1} times); not shipped, run again`,
+      path: p,
+    });
+  }
+  return left;
 }
 
 export interface BackupResult {
@@ -234,6 +283,8 @@ export interface BackupResult {
   paths: string[];
   scanned: number;
   skippedOpen: number;
+  /** Files that changed at every read (each read SHIP_DEFAULTS.changedRereads times more): not shipped. */
+  changedWhileRead: number;
   toShip?: string[];
   stats: ShipStats;
   durationMs: number;
@@ -244,7 +295,7 @@ export async function shipBackup(o: ShipOptions): Promise<BackupResult> {
   const session = await openShipSession(o, SHIP_DEFAULTS.attempts);
   const started = performance.now();
   try {
-    const r = await reconcile(session, o.signal, { dryRun: o.dryRun === true });
+    const r = await reconcile(session, o.signal, { dryRun: o.dryRun === true, rereadChanged: true });
     return {
       host: session.host,
       paths: session.roots,

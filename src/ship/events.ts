@@ -1,12 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { isUtf8 } from 'node:buffer';
 import { CairnError } from '../core/errors.js';
+import { firstNotUtf8 } from './utf8-names.js';
 
-/** What the filesystem told us about one path. */
-export interface FsEvent {
-  kind: 'closed-write' | 'moved-in' | 'created' | 'removed' | 'dir-created' | 'overflow';
-  path: string;
-}
+/**
+ * What the filesystem told us about one path; or, for a path holding a name
+ * that is not valid UTF-8 (which cannot be shipped), that name (escaped), the
+ * directory holding it, and whether it names a directory.
+ */
+export type FsEvent =
+  | { kind: 'closed-write' | 'moved-in' | 'created' | 'removed' | 'dir-created' | 'overflow'; path: string }
+  | { kind: 'not-utf8'; dir: string; name: string; isDirectory: boolean };
 
 /** A source of filesystem events for the watched paths. */
 export interface EventSource {
@@ -17,7 +22,7 @@ export interface EventSource {
   close(): void;
 }
 
-function classify(events: string[], path: string): FsEvent | undefined {
+function classify(events: string[], path: string): Exclude<FsEvent, { kind: 'not-utf8' }> | undefined {
   const has = (e: string): boolean => events.includes(e);
   if (has('Q_OVERFLOW')) return { kind: 'overflow', path };
   if (has('ISDIR')) return has('CREATE') || has('MOVED_TO') ? { kind: 'dir-created', path } : undefined;
@@ -103,17 +108,20 @@ export function inotifySource(
     if (stderr.length > 65536) stderr = stderr.slice(-8192);
     if (stderr.includes('Watches established')) resolveReady();
   });
-  let buf = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
+  // Read as bytes: decoded as UTF-8, a name that is not valid UTF-8 would turn into another path.
+  let buf: Buffer = Buffer.alloc(0);
+  child.stdout?.on('data', (d: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
     let i: number;
-    while ((i = buf.indexOf('\0')) !== -1) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const sp = line.indexOf(' ');
+    while ((i = buf.indexOf(0)) !== -1) {
+      const line = buf.subarray(0, i);
+      buf = buf.subarray(i + 1);
+      const sp = line.indexOf(0x20);
       if (sp === -1) continue;
-      const ev = classify(line.slice(0, sp).split(','), line.slice(sp + 1));
-      if (ev) onEvent(ev);
+      const path = line.subarray(sp + 1);
+      const ev = classify(line.subarray(0, sp).toString('latin1').split(','), path.toString('utf8'));
+      const event = ev && (isUtf8(path) ? ev : notUtf8(ev, path));
+      if (event) onEvent(event);
     }
   });
   return {
@@ -123,6 +131,22 @@ export function inotifySource(
       closing = true;
       child.kill('SIGTERM');
     },
+  };
+}
+
+/**
+ * An event for a path that is not valid UTF-8: what would have been shipped there is left out
+ * instead, and the removal of what was never shipped is no news.
+ */
+function notUtf8(ev: Exclude<FsEvent, { kind: 'not-utf8' }>, path: Buffer): FsEvent | undefined {
+  if (ev.kind === 'overflow') return ev;
+  const bad = firstNotUtf8(path);
+  if (!bad || ev.kind === 'removed') return undefined;
+  return {
+    kind: 'not-utf8',
+    dir: bad.dir,
+    name: bad.name,
+    isDirectory: !bad.last || ev.kind === 'dir-created',
   };
 }
 

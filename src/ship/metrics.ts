@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { CairnError } from '../core/errors.js';
 import type { ShipDaemon } from './watch.js';
 
-/** Prometheus text exposition of a daemon's counters: five series, written by hand rather than with a client library. */
+/** Prometheus text exposition of a daemon's counters: ten series, written by hand rather than with a client library. */
 export function renderMetrics(d: ShipDaemon): string {
   const s = d.stats;
   const lines = [
@@ -30,6 +30,12 @@ export function renderMetrics(d: ShipDaemon): string {
     ],
     ['cairn_ship_manifests_written_total', 'counter', 'Directory manifests written.', s.manifestsWritten],
     ['cairn_ship_failures_total', 'counter', 'Files that could not be shipped.', s.failures],
+    [
+      'cairn_ship_names_not_utf8_total',
+      'counter',
+      'Files and directories left out because their names are not valid UTF-8.',
+      s.namesNotUtf8,
+    ],
     ['cairn_ship_retries_total', 'counter', 'Storage operations retried.', s.retries],
   ] as const;
   return lines

@@ -26,6 +26,14 @@ export const SHIP_DEFAULTS = {
   minGraceMs: 3_600_000,
   /** Attempts for transient storage errors in `ship backup` (the daemon retries without end). */
   attempts: 8,
+  /**
+   * `ship backup` reads a file that changed while it was read this many times more, this long
+   * apart, before it leaves it out (the daemon waits for the file's next event instead). A log
+   * line appended during one read is seldom appended during the next; a file written without
+   * pause is left out after a few seconds rather than holding the run.
+   */
+  changedRereads: 2,
+  changedPauseMs: 1_000,
 } as const;
 
 export function defaultHost(): string {

@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { Clock } from '../core/clock.js';
@@ -9,6 +9,7 @@ import type { ByteRate } from '../core/rate.js';
 import type { MemoryBudget } from '../core/budget.js';
 import type { ObjectStore, PreparedFile } from '../storage/object-store.js';
 import { isTransient } from '../storage/s3-errors.js';
+import { isChangedWhileStored } from '../storage/file-version.js';
 import { isUnder, listManifests, newestPerSeries, readManifest } from './catalog.js';
 import { manifestKey, objectKey, OBJECTS_PREFIX, shaFromObjectKey } from './layout.js';
 import { encodeManifest } from './manifest.js';
@@ -17,6 +18,7 @@ import { readAndHash } from './hash.js';
 import { References } from './references.js';
 import type { PathFilter } from '../core/path-filter.js';
 import { ShipStats } from './stats.js';
+import { escapeName, readDirEntries } from './utf8-names.js';
 
 export interface ShipperOptions {
   host: string;
@@ -84,6 +86,7 @@ export class Shipper {
   private readonly dirty = new Set<string>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly lastWritten = new Map<string, string>();
+  private readonly notUtf8 = new Set<string>();
   private lastStamp = 0;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -177,8 +180,42 @@ export class Shipper {
       return outcome;
     } catch (err) {
       if (this.o.signal?.aborted) throw err;
+      // The store found the change (a large file, checked again before its upload completes).
+      if (isChangedWhileStored(err)) return this.changed(path);
       return this.failed(path, err);
     }
+  }
+
+  /** Not finished: the caller decides what that means (the daemon waits for the file's next event). */
+  private changed(path: string): ShipOutcome {
+    this.deps.reporter.event({
+      level: 'debug',
+      type: 'ship.changed',
+      message: `${path} changed while being read`,
+      path,
+    });
+    return 'changed';
+  }
+
+  /**
+   * A file or directory under `dir` whose name is not valid UTF-8 (`name` escaped): a manifest
+   * cannot hold the name, so it is not shipped, and said so once (the daemon finds it at every
+   * rescan). Until it is renamed, every point in time lacks it: that is worth a warning, not a debug line.
+   */
+  nameNotUtf8(dir: string, name: string, isDirectory: boolean): void {
+    const path = join(escapeName(Buffer.from(dir)), name);
+    if (this.notUtf8.has(path)) return;
+    this.notUtf8.add(path);
+    this.stats.namesNotUtf8 += 1;
+    this.deps.reporter.event({
+      level: 'warn',
+      type: 'ship.name-not-utf8',
+      message: `left out ${isDirectory ? 'directory ' : ''}${path}: its name is not valid UTF-8, which a manifest cannot hold${isDirectory ? '; nothing in it is shipped' : ''}`,
+      path,
+      dir,
+      name,
+      hint: `rename it to ship it: mv $'${path}' NEW-NAME`,
+    });
   }
 
   private failed(path: string, err: unknown): ShipOutcome {
@@ -260,13 +297,7 @@ export class Shipper {
       after.ino !== st.ino ||
       size !== st.size
     ) {
-      this.deps.reporter.event({
-        level: 'debug',
-        type: 'ship.changed',
-        message: `${path} changed while being read`,
-        path,
-      });
-      return 'changed';
+      return this.changed(path);
     }
     // Identical content already on its way (a hard link, a copy): wait for it rather than send it twice.
     // The marker is set before any await, so two files with one content never both decide to upload.
@@ -402,7 +433,9 @@ export class Shipper {
   private async entriesOf(dir: string): Promise<ManifestEntry[]> {
     let names: string[];
     try {
-      names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+      // Names that are not valid UTF-8 were never shipped; read as strings, one could pass for a
+      // shipped file whose name holds U+FFFD and list it twice.
+      names = (await readDirEntries(dir)).entries.filter((e) => e.isFile).map((e) => e.name);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
       throw fromFsError(err, dir, 'listing directory');

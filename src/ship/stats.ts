@@ -8,6 +8,8 @@ export class ShipStats {
   bytesResumed = 0;
   manifestsWritten = 0;
   failures = 0;
+  /** Files and directories left out because their names are not valid UTF-8 (each counted once). */
+  namesNotUtf8 = 0;
   retries = 0;
   requeued = 0;
 

@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { errnoCode } from '../core/errors.js';
 import pLimit from 'p-limit';
 import type { FinishedMode } from '../config/schema.js';
 import { openShipSession, reconcile } from './backup.js';
@@ -126,8 +127,12 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
       },
     });
 
+  const notUtf8 = (dir: string, name: string, isDirectory: boolean): void =>
+    s.shipper.nameNotUtf8(dir, name, isDirectory);
+
   const scanDir = async (dir: string): Promise<void> => {
-    for await (const p of scanFiles(dir, true, { accepts: (rel) => accepts(`${dir}/${rel}`) }, reporter)) {
+    const filter = { accepts: (rel: string) => accepts(`${dir}/${rel}`) };
+    for await (const p of scanFiles(dir, true, filter, reporter, notUtf8)) {
       const st = await lstat(p).catch(() => undefined);
       if (st && !s.shipper.isShipped(p, st)) enqueue(p);
     }
@@ -143,8 +148,15 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
       void catchUp().catch((err: unknown) => failed?.(err));
       return;
     }
+    if (e.kind === 'not-utf8') {
+      if (accepts(join(e.dir, e.name) + (e.isDirectory ? '/' : ''))) notUtf8(e.dir, e.name, e.isDirectory);
+      return;
+    }
     if (e.kind === 'dir-created') {
-      void scanDir(e.path).catch((err: unknown) => failed?.(err));
+      // A directory removed again before it is scanned is no failure of the daemon.
+      void scanDir(e.path).catch((err: unknown) => {
+        if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') failed?.(err);
+      });
       return;
     }
     if (!accepts(e.path)) return;

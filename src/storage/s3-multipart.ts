@@ -167,7 +167,7 @@ export async function uploadFileResumable(
       });
       if (bytesRead !== len) {
         release();
-        throw new CairnError('INTEGRITY', `${path} shrank while it was being stored`);
+        throw changedWhileStored(path); // it shrank
       }
       const prev = stored.get(n);
       if (prev && prev.size === len && createHash('md5').update(body).digest('hex') === prev.etag) {

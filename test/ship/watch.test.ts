@@ -100,6 +100,25 @@ test('watch ships hard links (Cassandra backups/), storing identical content onc
   assert.equal((await done).code, 0);
 });
 
+test('directories created and removed before the daemon looks into them do not stop it', async () => {
+  const { src, repo, locks } = await setup();
+  const d = watch([src, '--to', repo, '--host', 'h', '-r'], locks);
+  const done = finished(d);
+  await ready(d);
+  const { rmdir } = await import('node:fs/promises');
+  for (let i = 0; i < 200; i++) {
+    await mkdir(join(src, `gone-${i}`));
+    await rmdir(join(src, `gone-${i}`));
+  }
+  await writeFile(join(src, 'after.tmp'), 'shipped after them');
+  await rename(join(src, 'after.tmp'), join(src, 'after.db'));
+  await eventually(async () => (await manifestNames(repo, src)).includes('after.db'), 15_000, 'after.db');
+  d.kill('SIGTERM');
+  const r = await done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /unexpected error/);
+});
+
 test('two daemons on one path: the second refuses with a clear error', async () => {
   const { src, repo, locks } = await setup();
   const d = watch([src, '--to', repo], locks);
