@@ -1,10 +1,12 @@
-import { access, constants, lstat, readdir, readlink } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { access, constants, lstat, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Stats } from 'node:fs';
 import { CairnError, fromFsError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Reporter } from '../core/reporter.js';
 import type { PathFilter } from '../core/path-filter.js';
+import { escapeName, readDirEntries } from '../core/utf8-names.js';
 import type { ArchiveEntry, ArchiveSource } from './sources.js';
 
 export interface WalkOptions {
@@ -25,6 +27,24 @@ const joinName = (...parts: (string | undefined)[]): string =>
     .replace(/\/+/g, '/')
     .replace(/^\/|\/$/g, '');
 
+/**
+ * Names are stored as UTF-8 text (tar's PAX headers, zip's UTF-8 flag) and
+ * read back as text: a name, or a symlink's target, that is not valid UTF-8
+ * would come back as another name. Such an entry is refused like an unreadable
+ * file: the archive fails, or with --skip-unreadable it is left out and reported.
+ */
+function notUtf8(path: string, what: string, hint: string, o: WalkOptions): void {
+  const err = new CairnError(
+    'ACCESS',
+    `archiving: ${path}: ${what} is not valid UTF-8, which an archive cannot hold`,
+    {
+      hint: `${hint}, or pass --skip-unreadable to leave it out`,
+    },
+  );
+  if (!o.skipUnreadable) throw err;
+  o.onSkip(path, err.message);
+}
+
 async function entryFor(
   path: string,
   name: string,
@@ -33,8 +53,13 @@ async function entryFor(
 ): Promise<ArchiveEntry | undefined> {
   const mode = st.mode & 0o7777;
   if (st.isDirectory()) return { type: 'dir', name, mode, mtime: st.mtime };
-  if (st.isSymbolicLink())
-    return { type: 'symlink', name, mode, mtime: st.mtime, target: await readlink(path) };
+  if (st.isSymbolicLink()) {
+    const target = await readlink(path, { encoding: 'buffer' });
+    if (isUtf8(target))
+      return { type: 'symlink', name, mode, mtime: st.mtime, target: target.toString('utf8') };
+    notUtf8(path, `its target ${escapeName(target)}`, 'point it elsewhere (ln -sfn TARGET LINK)', o);
+    return undefined;
+  }
   if (!st.isFile()) return undefined; // sockets, devices, fifos are not archived
   try {
     await access(path, constants.R_OK);
@@ -122,8 +147,16 @@ async function* walkDir(
 ): AsyncGenerator<ArchiveEntry> {
   let names: string[];
   try {
-    names = (await readdir(dir)).sort();
+    const listed = await readDirEntries(dir);
+    for (const bad of listed.notUtf8) {
+      // The whole path escaped, so that what the hint shows can be pasted into bash.
+      const path = `${escapeName(Buffer.from(dir))}/${bad.name}`;
+      if (o.filter.accepts(relative(root, join(dir, bad.name)) + (bad.isDirectory ? '/' : '')))
+        notUtf8(path, 'its name', `rename it (bash: mv $'${path}' NEWNAME)`, o);
+    }
+    names = listed.entries.map((e) => e.name).sort();
   } catch (err) {
+    if (err instanceof CairnError) throw err;
     if (!o.skipUnreadable) throw fromFsError(err, dir, 'archiving');
     o.onSkip(dir, fromFsError(err, dir, 'archiving').message);
     return;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
 import { CairnError } from '../core/errors.js';
-import { firstNotUtf8 } from './utf8-names.js';
+import { firstNotUtf8 } from '../core/utf8-names.js';
 
 /**
  * What the filesystem told us about one path; or, for a path holding a name

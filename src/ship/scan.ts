@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { errnoCode, fromFsError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import type { PathFilter } from '../core/path-filter.js';
-import { readDirEntries } from './utf8-names.js';
+import { readDirEntries } from '../core/utf8-names.js';
 
 /** Told of each file, or directory to enter, whose name is not valid UTF-8 (escaped) and the filter accepts. */
 export type NotUtf8Handler = (dir: string, name: string, isDirectory: boolean) => void;

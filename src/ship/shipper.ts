@@ -18,7 +18,7 @@ import { readAndHash } from './hash.js';
 import { References } from './references.js';
 import type { PathFilter } from '../core/path-filter.js';
 import { ShipStats } from './stats.js';
-import { escapeName, readDirEntries } from './utf8-names.js';
+import { escapeName, readDirEntries } from '../core/utf8-names.js';
 
 export interface ShipperOptions {
   host: string;
