@@ -184,6 +184,7 @@ export async function reconcile(
   const notUtf8: NotUtf8Handler = (dir, name, isDir) => s.shipper.nameNotUtf8(dir, name, isDir);
   for (const root of s.roots) {
     for await (const p of scanFiles(root, s.recursive, s.filter, s.reporter, notUtf8)) {
+      if (signal?.aborted) break;
       scanned += 1;
       const st = await lstat(p).catch(() => undefined);
       if (!st) continue;
@@ -192,6 +193,12 @@ export async function reconcile(
         s.shipper.markDirty(dirname(p));
       } else if (!o.defer?.(p, st)) candidates.push(p);
     }
+  }
+  // Stopped while scanning (a signal, or a daemon that failed): what was found is not shipped,
+  // and a scan of a large tree is not carried on for nothing.
+  if (signal?.aborted) {
+    await s.shipper.flush();
+    return { scanned, skippedOpen: 0, changedWhileRead: 0 };
   }
   // A directory removed or emptied since its last manifest has no file to mark it: without this,
   // its old manifest would stay the newest and a restore would bring its files back.

@@ -29,7 +29,11 @@ export interface ShipDaemon {
   queueDepth(): number;
   /** Age in ms of the oldest file waiting to be shipped (0 when none). */
   oldestPendingMs(): number;
-  /** Resolves when the daemon stops; rejects if it fails (e.g. the watcher dies). */
+  /**
+   * Resolves when the daemon stops; rejects if it fails (e.g. the watcher dies, or storage
+   * refuses a manifest), once it has stopped: watcher and timers gone, manifests of what is
+   * stored written, locks released.
+   */
   done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -58,6 +62,10 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
       storeDir === undefined ? [] : [storeDir],
     );
     await source.ready;
+  }).catch((err: unknown) => {
+    // The watches may be in place already, and inotifywait would keep the process alive.
+    source?.close();
+    throw err;
   });
   const src = source as unknown as EventSource;
   const reporter = s.reporter;
@@ -66,12 +74,18 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   const again = new Set<string>();
   const running = new Set<string>();
   let flushTimer: NodeJS.Timeout | undefined;
-  let failed: ((e: unknown) => void) | undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    failed = reject;
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  done.catch(() => undefined);
+  let rescan: NodeJS.Timeout | undefined;
+  let failure: { error: unknown } | undefined;
+  /**
+   * An error the daemon cannot go on after (storage refusing a manifest, the watcher gone): it
+   * stops as on SIGTERM, and `done` rejects with the error. Carrying on would upload files that no
+   * manifest ever names, or watch nothing, and a supervisor would never restart it.
+   */
+  const failed = (err: unknown): void => {
+    if (signal.aborted) return; // stopping already: whatever fails now was abandoned
+    failure = { error: err };
+    controller.abort();
+  };
 
   const accepts = (path: string): boolean => {
     const root = s.roots.find((r) => path === r || path.startsWith(`${r}/`));
@@ -84,9 +98,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     if (flushTimer || signal.aborted) return;
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
-      s.shipper.flush().catch((err: unknown) => {
-        if (!signal.aborted) failed?.(err);
-      });
+      s.shipper.flush().catch(failed);
     }, o.flushDelayMs ?? SHIP_DEFAULTS.flushDelayMs);
   };
 
@@ -99,14 +111,17 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     if (pending.has(path)) return;
     pending.set(path, performance.now());
     void limit(async () => {
-      if (signal.aborted) return;
+      if (signal.aborted) {
+        pending.delete(path); // abandoned: a stop waits for `pending` to empty
+        return;
+      }
       running.add(path);
       try {
         const outcome = await s.shipper.shipFile(path);
         if (outcome !== 'changed' && outcome !== 'skipped') scheduleFlush();
         if (outcome === 'changed' && modes.has('quiet')) quiet.track(path);
       } catch (err) {
-        if (!signal.aborted) failed?.(err);
+        failed(err);
       } finally {
         running.delete(path);
         pending.delete(path);
@@ -133,6 +148,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   const scanDir = async (dir: string): Promise<void> => {
     const filter = { accepts: (rel: string) => accepts(`${dir}/${rel}`) };
     for await (const p of scanFiles(dir, true, filter, reporter, notUtf8)) {
+      if (signal.aborted) return;
       const st = await lstat(p).catch(() => undefined);
       if (st && !s.shipper.isShipped(p, st)) enqueue(p);
     }
@@ -145,7 +161,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
         type: 'ship.overflow',
         message: 'inotify queue overflowed; rescanning',
       });
-      void catchUp().catch((err: unknown) => failed?.(err));
+      void catchUp().catch(failed);
       return;
     }
     if (e.kind === 'not-utf8') {
@@ -155,7 +171,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     if (e.kind === 'dir-created') {
       // A directory removed again before it is scanned is no failure of the daemon.
       void scanDir(e.path).catch((err: unknown) => {
-        if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') failed?.(err);
+        if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') failed(err);
       });
       return;
     }
@@ -185,23 +201,6 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     }
   };
 
-  // Catch up: what happened while loading, then everything not shipped yet.
-  for (const e of buffered.splice(0)) handle(e);
-  src.done.catch((err: unknown) => failed?.(err));
-  await catchUp();
-  reporter.event({
-    level: 'info',
-    type: 'ship.ready',
-    message: `watching ${s.roots.join(', ')} for finished files`,
-  });
-
-  const rescan = setInterval(() => {
-    void catchUp().catch((err: unknown) => {
-      if (!signal.aborted) failed?.(err);
-    });
-  }, o.rescanMs ?? SHIP_DEFAULTS.rescanMs);
-  rescan.unref();
-
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -215,11 +214,38 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
       const timeout = new Promise((r) => setTimeout(r, o.stopTimeoutMs ?? 30_000).unref());
       await Promise.race([drained, timeout]);
       if (flushTimer) clearTimeout(flushTimer);
+      // Only files whose objects are stored are in a manifest: what was abandoned is in none.
       await Promise.race([s.shipper.flush().catch(() => undefined), timeout]);
       controller.abort();
       await s.lock.release();
     })());
-  outer?.addEventListener('abort', () => void stop(), { once: true });
+  // A signal (outer), or a failure, aborts in-flight work at once; daemon.stop() lets it finish first.
+  const done = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  })
+    .then(stop)
+    .then(() => {
+      if (failure) throw failure.error;
+    });
+  done.catch(() => undefined);
+
+  // Catch up: what happened while loading, then everything not shipped yet.
+  for (const e of buffered.splice(0)) handle(e);
+  src.done.catch(failed);
+  await catchUp().catch(failed);
+  if (signal.aborted) {
+    // Stopped, or failed, while catching up: a failure rejects here, once the daemon has stopped.
+    await done;
+  } else {
+    reporter.event({
+      level: 'info',
+      type: 'ship.ready',
+      message: `watching ${s.roots.join(', ')} for finished files`,
+    });
+    rescan = setInterval(() => void catchUp().catch(failed), o.rescanMs ?? SHIP_DEFAULTS.rescanMs);
+    rescan.unref();
+  }
 
   return {
     host: s.host,
@@ -231,7 +257,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
       for (const t of pending.values()) oldest = Math.min(oldest, t);
       return oldest === Infinity ? 0 : performance.now() - oldest;
     },
-    done: done.then(() => stopping),
+    done,
     stop,
   };
 }
