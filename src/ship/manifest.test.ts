@@ -44,7 +44,7 @@ test('hostile or corrupted manifests are refused', () => {
   assert.throws(() => decodeManifest(file({ mode: 0o177777 }), 'k'), integrity);
   assert.throws(() => decodeManifest(bad({ dir: 'relative/dir' }), 'k'), integrity);
   assert.throws(() => decodeManifest(bad({ dir: '/var/../etc' }), 'k'), integrity);
-  assert.throws(() => decodeManifest(bad({ extra: 1 }), 'k'), integrity);
+  assert.throws(() => decodeManifest(bad({ version: 2 }), 'k'), integrity);
   assert.throws(() => decodeManifest(bad({ files: [good.files[0], good.files[0]] }), 'k'), integrity);
 });
 
@@ -55,4 +55,14 @@ test('manifest keys encode host and directory reversibly', () => {
   assert.equal(ref?.dir, '/data/with space/ü');
   assert.equal(ref?.time.toISOString(), '2026-11-25T03:00:00.123Z');
   assert.equal(parseManifestKey('ship/h/manifests/%2Fd/garbage.json'), undefined);
+});
+
+test('keys a later version 1 may add are dropped, at the top and in entries; a later version is refused', () => {
+  const later = Buffer.from(
+    JSON.stringify({ ...good, chunker: 'x', files: [{ ...good.files[0], xattrs: { 'user.a': '1' } }] }),
+  );
+  const m = decodeManifest(later, 'k');
+  assert.deepEqual(m, decodeManifest(Buffer.from(JSON.stringify(good)), 'k'));
+  assert.ok(!('chunker' in m) && !('xattrs' in (m.files[0] ?? {})));
+  assert.throws(() => decodeManifest(Buffer.from(JSON.stringify({ ...good, version: 2 })), 'k'), integrity);
 });

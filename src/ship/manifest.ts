@@ -52,7 +52,8 @@ const entrySchema = z
     mode: z.number().int().min(0).max(0o7777),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })
-  .strict();
+  // Keys it does not know are dropped, not refused: see manifestSchema.
+  .strip();
 
 const manifestSchema = z
   .object({
@@ -67,7 +68,10 @@ const manifestSchema = z
     time: z.iso.datetime(),
     files: z.array(entrySchema),
   })
-  .strict();
+  // A later cairn may add keys to version 1 that only help it (as ctimeMs and ino were added):
+  // this one restores, lists and prunes without them. A change every reader must understand
+  // changes `version`, which this one refuses.
+  .strip();
 
 export function encodeManifest(m: Manifest): Buffer {
   return Buffer.from(JSON.stringify(m));
