@@ -38,6 +38,25 @@ interface ZlibEngine {
  * caller's buffer. Where a Node.js version no longer has them, deflateRawSync
  * and a copy give the same bytes (`viaEngine: false` takes that way).
  */
+/** The writeSync call and its state, when this Node.js has them. */
+function engineCall(engine: DeflateRaw): { inner: ZlibEngine; state: Uint32Array } | undefined {
+  const inner = engine as unknown as ZlibEngine;
+  const state = inner._writeState;
+  if (typeof inner._handle?.writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2)
+    return undefined;
+  return { inner, state };
+}
+
+/** Whether this Node.js lets deflateInto write into the caller's buffer (else it copies). */
+export function deflatesInPlace(): boolean {
+  const engine = new DeflateRaw();
+  try {
+    return engineCall(engine) !== undefined;
+  } finally {
+    engine.close();
+  }
+}
+
 export function deflateInto(
   input: Uint8Array,
   output: Uint8Array,
@@ -47,10 +66,8 @@ export function deflateInto(
   const flush = o.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
   const settings = { level: o.level, chunkSize: 64, ...(o.dictionary ? { dictionary: o.dictionary } : {}) };
   const engine = new DeflateRaw(settings);
-  const inner = engine as unknown as ZlibEngine;
-  const writeSync = inner._handle?.writeSync;
-  const state = inner._writeState;
-  if (!viaEngine || typeof writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+  const call = viaEngine ? engineCall(engine) : undefined;
+  if (!call) {
     engine.close();
     const out = deflateRawSync(input, { ...settings, finishFlush: flush, chunkSize: output.length });
     if (out.length > output.length) throw new Error('deflate: output larger than its bound');
@@ -60,12 +77,12 @@ export function deflateInto(
   let failure: Error | undefined;
   engine.on('error', (err: Error) => (failure = err));
   try {
-    writeSync.call(inner._handle, flush, input, 0, input.length, output, 0, output.length);
+    call.inner._handle!.writeSync!(flush, input, 0, input.length, output, 0, output.length);
   } finally {
     engine.close();
   }
   if (failure) throw failure;
-  const [outputLeft = 0, inputLeft = 0] = state;
+  const [outputLeft = 0, inputLeft = 0] = call.state;
   // Output that filled the buffer may not be complete: the buffer was smaller than the bound.
   if (inputLeft !== 0 || outputLeft === 0) throw new Error('deflate: output larger than its bound');
   return output.length - outputLeft;
