@@ -21,11 +21,15 @@ async function tree(): Promise<{ base: string; src: string; repo: string }> {
   return { base, src, repo: join(base, 'repo') };
 }
 
+/** `cairn archive create x` of the tree's source into its repository. */
+const create = (s: { src: string; repo: string }, ...extra: string[]) =>
+  cairn(['archive', 'create', 'x', '--include', s.src, '--to', s.repo, ...extra]);
+
 for (const format of ['tar.gz', 'zip']) {
   test(`${format}: a file whose name is not UTF-8 fails the archive, naming it as bash writes it (exit 5, nothing stored)`, async () => {
     const s = await tree();
     await writeFile(bytesPath(s.src, [...Buffer.from('bad'), 0xff, ...Buffer.from('.txt')]), 'bytes');
-    const r = await cairn(['archive', 'create', 'x', '--include', s.src, '--format', format, '--to', s.repo]);
+    const r = await create(s, '--format', format);
     assert.equal(r.code, 5, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 2, r.stderr);
@@ -40,17 +44,7 @@ test('with --skip-unreadable the names are reported and left out, the rest is ar
   await writeFile(bytesPath(s.src, [0x66, 0xfe]), 'bytes');
   await mkdir(bytesPath(s.src, [0x64, 0xc3, 0x28]));
   await symlink(bytesPath('/tmp', [0x74, 0xff]), join(s.src, 'link'));
-  const r = await cairn([
-    'archive',
-    'create',
-    'x',
-    '--include',
-    s.src,
-    '--to',
-    s.repo,
-    '--skip-unreadable',
-    '--json',
-  ]);
+  const r = await create(s, '--skip-unreadable', '--json');
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout) as { files: number; skipped: { path: string; reason: string }[] };
   assert.equal(result.files, 1);
@@ -73,18 +67,7 @@ test('with --skip-unreadable the names are reported and left out, the rest is ar
 test('a name left out by --exclude is not reported', async () => {
   const s = await tree();
   await writeFile(bytesPath(s.src, [0x62, 0xff, ...Buffer.from('.tmp')]), 'bytes');
-  const r = await cairn([
-    'archive',
-    'create',
-    'x',
-    '--include',
-    s.src,
-    '--to',
-    s.repo,
-    '--exclude',
-    '*.tmp',
-    '--json',
-  ]);
+  const r = await create(s, '--exclude', '*.tmp', '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual((JSON.parse(r.stdout) as { skipped: unknown[] }).skipped, []);
 });
