@@ -11,6 +11,8 @@ import { firstNotUtf8 } from '../core/utf8-names.js';
  */
 export type FsEvent =
   | { kind: 'closed-write' | 'moved-in' | 'created' | 'removed' | 'dir-created' | 'overflow'; path: string }
+  /** A watched path itself was deleted or moved away: its watches no longer see what is at its name. */
+  | { kind: 'root-changed'; path: string }
   | { kind: 'not-utf8'; dir: string; name: string; isDirectory: boolean };
 
 /** A source of filesystem events for the watched paths. */
@@ -22,9 +24,19 @@ export interface EventSource {
   close(): void;
 }
 
-function classify(events: string[], path: string): Exclude<FsEvent, { kind: 'not-utf8' }> | undefined {
+function classify(
+  events: string[],
+  path: string,
+  roots: readonly string[],
+): Exclude<FsEvent, { kind: 'not-utf8' }> | undefined {
   const has = (e: string): boolean => events.includes(e);
   if (has('Q_OVERFLOW')) return { kind: 'overflow', path };
+  if (has('DELETE_SELF') || has('MOVE_SELF')) {
+    // For the watched directory itself %f is empty: the path is the directory with a trailing '/'.
+    // The same events of subdirectories (watched with -r) come with their DELETE or MOVED_FROM.
+    const self = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    return roots.includes(self) ? { kind: 'root-changed', path: self } : undefined;
+  }
   if (has('ISDIR')) return has('CREATE') || has('MOVED_TO') ? { kind: 'dir-created', path } : undefined;
   if (has('CLOSE_WRITE')) return { kind: 'closed-write', path };
   if (has('MOVED_TO')) return { kind: 'moved-in', path };
@@ -62,6 +74,11 @@ export function inotifySource(
     'delete',
     '-e',
     'moved_from',
+    // The watched paths themselves: removed, or moved away (and perhaps replaced by another).
+    '-e',
+    'delete_self',
+    '-e',
+    'move_self',
     '--',
     ...paths,
   ];
@@ -90,14 +107,19 @@ export function inotifySource(
       rejectReady(e);
       reject(e);
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, sig) => {
       if (closing) return resolve();
       const tail = stderr.trim().split('\n').slice(-2).join('; ');
-      const e = new CairnError('UNAVAILABLE', `inotifywait stopped (exit ${code}): ${tail}`, {
-        hint: /max_user_watches|upper limit/.test(stderr)
-          ? 'raise fs.inotify.max_user_watches (sysctl), or watch fewer directories'
-          : 'check that the watched paths exist and are readable',
-      });
+      // Killed by a signal, it said nothing about the paths: the daemon, not its paths, needs seeing to.
+      const e = sig
+        ? new CairnError('UNAVAILABLE', `inotifywait was killed by ${sig}; nothing is watched`, {
+            hint: 'start cairn ship watch again (systemd: Restart=on-failure); it ships what changed meanwhile',
+          })
+        : new CairnError('UNAVAILABLE', `inotifywait stopped (exit ${code}): ${tail}`, {
+            hint: /max_user_watches|upper limit/.test(stderr)
+              ? 'raise fs.inotify.max_user_watches (sysctl), or watch fewer directories'
+              : 'check that the watched paths exist and are readable',
+          });
       rejectReady(e);
       reject(e);
     });
@@ -119,7 +141,7 @@ export function inotifySource(
       const sp = line.indexOf(0x20);
       if (sp === -1) continue;
       const path = line.subarray(sp + 1);
-      const ev = classify(line.subarray(0, sp).toString('latin1').split(','), path.toString('utf8'));
+      const ev = classify(line.subarray(0, sp).toString('latin1').split(','), path.toString('utf8'), paths);
       const event = ev && (isUtf8(path) ? ev : notUtf8(ev, path));
       if (event) onEvent(event);
     }
@@ -140,6 +162,7 @@ export function inotifySource(
  */
 function notUtf8(ev: Exclude<FsEvent, { kind: 'not-utf8' }>, path: Buffer): FsEvent | undefined {
   if (ev.kind === 'overflow') return ev;
+  if (ev.kind === 'root-changed') return undefined; // a watched path is valid UTF-8: never one of them
   const bad = firstNotUtf8(path);
   if (!bad || ev.kind === 'removed') return undefined;
   return {

@@ -19,6 +19,13 @@ export const SHIP_DEFAULTS = {
   checkpointMs: 30_000,
   /** The daemon rescans everything this often, catching anything inotify missed. */
   rescanMs: 10 * 60_000,
+  /**
+   * The daemon checks this often that each watched path is still the directory it watches: one
+   * moved away with its parent sends inotify no event of its own.
+   */
+  rootCheckMs: 5_000,
+  /** A watched path found missing has this long to come back (`mv /data /data.old && mkdir /data`). */
+  rootGoneGraceMs: 3_000,
   /** Unfinished multipart uploads older than this are aborted. */
   staleUploadMs: 24 * 3_600_000,
   /** Prune never deletes what is younger than this (nor anything a manifest this young refers to). */

@@ -11,6 +11,8 @@ import { SHIP_DEFAULTS } from './options.js';
 import { scanFiles } from './scan.js';
 import type { ShipStats } from './stats.js';
 import { QuietTracker } from './quiet.js';
+import { identify, replacedRoots } from './root-identity.js';
+import type { RootIdentity } from './root-identity.js';
 
 export interface WatchOptions extends ShipOptions {
   finished?: FinishedMode[] | undefined;
@@ -52,22 +54,40 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   const buffered: FsEvent[] = [];
   let handle: (e: FsEvent) => void = (e) => buffered.push(e);
   let source: EventSource | undefined;
+  /** What each watched path was when its watches were set up: a path replaced since is watched again. */
+  const identities = new Map<string, RootIdentity | undefined>();
+  /** Events of a watcher that was replaced are dropped: they name paths of a tree no longer there. */
+  let generation = 0;
+  let leaveOut: string[] = [];
+  // Until the daemon can look at its roots, a watcher's failure is kept for it.
+  let watcherFailed: { error: unknown } | undefined;
+  let onWatcherFailed = (err: unknown): void => void (watcherFailed ??= { error: err });
+
+  /** Starts a watcher for the roots (the current one, if any, is left to the caller to close). */
+  const watchRoots = async (roots: string[]): Promise<void> => {
+    // Identities first: a path replaced between the two is then found replaced by the next check.
+    for (const r of roots) identities.set(r, await identify(r));
+    const gen = ++generation;
+    const next = inotifySource(
+      roots,
+      o.recursive ?? SHIP_DEFAULTS.recursive,
+      (e) => gen === generation && handle(e),
+      leaveOut,
+    );
+    source = next;
+    next.done.catch((err: unknown) => gen === generation && onWatcherFailed(err));
+    await next.ready;
+  };
 
   const s = await openShipSession({ ...o, signal }, Infinity, async (roots, storeDir) => {
     // A local target under a watched directory is not watched: its own writes are not news.
-    source = inotifySource(
-      roots,
-      o.recursive ?? SHIP_DEFAULTS.recursive,
-      (e) => handle(e),
-      storeDir === undefined ? [] : [storeDir],
-    );
-    await source.ready;
+    leaveOut = storeDir === undefined ? [] : [storeDir];
+    await watchRoots(roots);
   }).catch((err: unknown) => {
     // The watches may be in place already, and inotifywait would keep the process alive.
     source?.close();
     throw err;
   });
-  const src = source as unknown as EventSource;
   const reporter = s.reporter;
   const limit = pLimit(s.concurrency);
   const pending = new Map<string, number>(); // path → when it was queued
@@ -75,6 +95,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   const running = new Set<string>();
   let flushTimer: NodeJS.Timeout | undefined;
   let rescan: NodeJS.Timeout | undefined;
+  let rootTimer: NodeJS.Timeout | undefined;
   let failure: { error: unknown } | undefined;
   /**
    * An error the daemon cannot go on after (storage refusing a manifest, the watcher gone): it
@@ -133,7 +154,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   const quietPeriodMs = o.quietPeriodMs ?? SHIP_DEFAULTS.quietPeriodMs;
   const quiet = new QuietTracker(quietPeriodMs, enqueue);
   // In quiet mode a file found by a scan is finished only if it has not changed for the quiet period either.
-  const catchUp = (): Promise<unknown> =>
+  const reconcileAll = (): Promise<unknown> =>
     reconcile(s, signal, {
       defer: (path, st) => {
         if (!modes.has('quiet') || s.clock.now().getTime() - st.mtimeMs >= quietPeriodMs) return false;
@@ -141,6 +162,78 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
         return true;
       },
     });
+
+  /**
+   * Whether a watched path was replaced (and is now watched again), after a root event, at each
+   * rescan, and every SHIP_DEFAULTS.rootCheckMs; a path gone for good rejects with NOT_FOUND.
+   *
+   * A replaced directory (a restore, `mv /data /data.old && mkdir /data`) is watched again in this
+   * process rather than by exiting for a supervisor to restart: the daemon is often run without
+   * one, and what a restart would do is what this does, in the same order as at start: watches
+   * on the new tree first, then the reconciliation, which ships every file there not shipped yet
+   * and gives directories no longer there an empty manifest. Manifests still name only what the
+   * shipper stored. The old watcher is closed only once the new one is in place, and its events
+   * are dropped from then: they are of the tree moved away, under names that now mean others.
+   */
+  let checking: Promise<boolean> | undefined;
+  let checkAgain = false;
+  const checkRoots = (): Promise<boolean> => {
+    if (checking) {
+      checkAgain = true;
+      return checking;
+    }
+    const run = (async () => {
+      let rewatched = false;
+      do {
+        checkAgain = false;
+        const replaced = await replacedRoots(identities, SHIP_DEFAULTS.rootGoneGraceMs, signal);
+        if (!replaced.length || signal.aborted) continue;
+        for (const r of replaced) {
+          reporter.event({
+            level: 'warn',
+            type: 'ship.root-replaced',
+            message: `${r} was replaced by another directory; watching the new one`,
+            path: r,
+          });
+        }
+        const old = source;
+        try {
+          await watchRoots(s.roots);
+        } catch (err) {
+          // Gone again before it could be watched: that is the error to report (NOT_FOUND).
+          if (!(await replacedRoots(identities, SHIP_DEFAULTS.rootGoneGraceMs, signal)).length) throw err;
+          checkAgain = true;
+          continue;
+        } finally {
+          old?.close();
+        }
+        rewatched = true;
+        if (signal.aborted) source?.close();
+        else {
+          await reconcileAll().catch(async (err: unknown) => {
+            if (!(await replacedRoots(identities, SHIP_DEFAULTS.rootGoneGraceMs, signal)).length) throw err;
+            checkAgain = true;
+          });
+        }
+      } while (checkAgain && !signal.aborted);
+      return rewatched;
+    })().finally(() => (checking = undefined));
+    checking = run;
+    return run;
+  };
+
+  // A scan that fails because a watched path went away fails with what happened to it.
+  const catchUp = (): Promise<unknown> =>
+    reconcileAll().catch(async (err: unknown) => {
+      if (!(await checkRoots())) throw err;
+    });
+  // A watcher that stopped may have lost its path (removed, or replaced): that is then what is
+  // reported, or watched again; otherwise the watcher's own error is.
+  onWatcherFailed = (err) =>
+    void checkRoots().then((rewatched) => {
+      if (!rewatched) failed(err);
+    }, failed);
+  if (watcherFailed) onWatcherFailed(watcherFailed.error);
 
   const notUtf8 = (dir: string, name: string, isDirectory: boolean): void =>
     s.shipper.nameNotUtf8(dir, name, isDirectory);
@@ -155,6 +248,10 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   };
 
   handle = (e: FsEvent): void => {
+    if (e.kind === 'root-changed') {
+      void checkRoots().catch(failed);
+      return;
+    }
     if (e.kind === 'overflow') {
       reporter.event({
         level: 'warn',
@@ -204,8 +301,9 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      src.close();
+      source?.close();
       clearInterval(rescan);
+      clearInterval(rootTimer);
       quiet.close();
       // Let in-flight files finish, then write their manifests; abandon what is left after the timeout.
       const drained = (async () => {
@@ -232,7 +330,6 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
 
   // Catch up: what happened while loading, then everything not shipped yet.
   for (const e of buffered.splice(0)) handle(e);
-  src.done.catch(failed);
   await catchUp().catch(failed);
   if (signal.aborted) {
     // Stopped, or failed, while catching up: a failure rejects here, once the daemon has stopped.
@@ -245,6 +342,8 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     });
     rescan = setInterval(() => void catchUp().catch(failed), o.rescanMs ?? SHIP_DEFAULTS.rescanMs);
     rescan.unref();
+    rootTimer = setInterval(() => void checkRoots().catch(failed), SHIP_DEFAULTS.rootCheckMs);
+    rootTimer.unref();
   }
 
   return {
