@@ -73,7 +73,8 @@ interface OneBlock extends Deflated {
   crc: number;
 }
 
-const keep = (): void => undefined;
+/** release() of data that is not the deflater's: nothing goes back. */
+const nothingToRelease = (): void => undefined;
 
 /** Level 0: the data as it is (copied: the caller reuses its buffer). */
 class StoredData implements EntryData {
@@ -82,7 +83,7 @@ class StoredData implements EntryData {
   next(input: Buffer): Promise<Deflated> {
     this.crc = crc32(input, this.crc);
     this.size += input.length;
-    return Promise.resolve({ output: Buffer.from(input), release: keep });
+    return Promise.resolve({ output: Buffer.from(input), release: nothingToRelease });
   }
 }
 
@@ -144,7 +145,7 @@ export class ZipWriter implements FormatWriter {
   private addWhole(info: ZipEntryInfo, data: Buffer, isFile: boolean): Promise<void> {
     return this.addOneBlock(
       info,
-      Promise.resolve({ output: data, stored: true, crc: crc32(data), release: keep }),
+      Promise.resolve({ output: data, stored: true, crc: crc32(data), release: nothingToRelease }),
       data.length,
       isFile,
     );

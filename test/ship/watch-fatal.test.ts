@@ -7,23 +7,14 @@ import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { cairn, eventually, finished, spawnCairn } from '../support/cli.js';
 import { alive, assertOneErrorLine, childrenOf, exitWithin, startDaemon } from '../support/daemon.js';
 import { manifestNames } from '../support/repo-probe.js';
-import { createTestBucket, s3TestClient, s3TestConfig } from '../support/s3-env.js';
+import { createTestBucket, s3TestClient } from '../support/s3-env.js';
+import { s3Target } from '../support/targets.js';
 
 // A daemon that cannot go on must exit by itself, non-zero, so that a supervisor
 // (systemd's Restart=on-failure) restarts it; one left running does nothing useful.
 
 /** How long a failed daemon may take to exit: its stop has nothing slow to wait for here. */
 const EXIT_WITHIN_MS = 10_000;
-
-function s3Env(): NodeJS.ProcessEnv {
-  const c = s3TestConfig();
-  return {
-    AWS_ENDPOINT_URL_S3: c.endpoint,
-    AWS_REGION: c.region,
-    AWS_ACCESS_KEY_ID: c.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
-  };
-}
 
 async function world(): Promise<{ src: string; repo: string; locks: string }> {
   const base = await mkdtemp(join(tmpdir(), 'cairn-watch-fatal-'));
@@ -40,8 +31,11 @@ test('a daemon whose manifests the bucket refuses stops by itself: exit 5, one e
   const { src, locks } = await world();
   const bucket = await createTestBucket('watch-fatal');
   const target = `s3://${bucket}/p`;
-  Object.assign(process.env, s3Env());
-  const d = await startDaemon([src, '--to', target, '--host', 'h'], { ...s3Env(), CAIRN_LOCK_DIR: locks });
+  Object.assign(process.env, s3Target.env());
+  const d = await startDaemon([src, '--to', target, '--host', 'h'], {
+    ...s3Target.env(),
+    CAIRN_LOCK_DIR: locks,
+  });
   await put(src, 'first.db', 'shipped while the bucket takes manifests');
   await eventually(async () => (await manifestNames(target, src)).includes('first.db'), 20_000, 'first.db');
 
@@ -81,7 +75,7 @@ test('a daemon whose manifests the bucket refuses stops by itself: exit 5, one e
     'the path lock was released',
   );
   // No manifest names an object that is not stored.
-  const verify = await cairn(['ship', 'verify', '--from', target], { env: s3Env() });
+  const verify = await cairn(['ship', 'verify', '--from', target], { env: s3Target.env() });
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   assert.deepEqual(await manifestNames(target, src), ['first.db']);
 });
@@ -90,7 +84,7 @@ test('a daemon that cannot open its target stops by itself, its watches already 
   const { src, locks } = await world();
   const target = `s3://cairn-no-such-bucket-${process.pid}/p`;
   const d = spawnCairn(['ship', 'watch', src, '--to', target, '--host', 'h'], {
-    env: { ...s3Env(), CAIRN_LOCK_DIR: locks },
+    env: { ...s3Target.env(), CAIRN_LOCK_DIR: locks },
   });
   const exited = finished(d);
   const inotifywait = await Promise.race([
