@@ -1,4 +1,9 @@
+import { clockSkewWarning } from '../core/clock-skew.js';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
+import { silentReporter } from '../core/reporter.js';
+import type { Reporter } from '../core/reporter.js';
 import { isEmptyPolicy, planRetention } from '../core/retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -10,14 +15,21 @@ export interface ArchivePruneResult {
   keep: { key: string; time: string; reasons: string[] }[];
   remove: { key: string; time: string; reason: string; size: number }[];
   bytesFreed: number;
+  /** Clock-skew warnings: archives dated in the future, kept and not used to measure any rule. */
+  warnings: string[];
 }
 
-/** Applies the shared retention planner to the archives of one name; deletes each removed archive and its record. */
+/**
+ * Applies the shared retention planner to the archives of one name; deletes each removed archive
+ * and its record. Archives dated in the future are kept and reported (`retention.clock-skew`).
+ */
 export async function pruneArchives(o: {
   store: ObjectStore;
   name: string;
   policy: RetentionPolicy;
   dryRun?: boolean | undefined;
+  clock?: Clock | undefined;
+  reporter?: Reporter | undefined;
 }): Promise<ArchivePruneResult> {
   const name = checkArchiveName(o.name);
   if (isEmptyPolicy(o.policy)) {
@@ -31,10 +43,18 @@ export async function pruneArchives(o: {
       hint: 'see cairn archive list',
     });
   }
+  const now = (o.clock ?? systemClock).now();
   const plan = planRetention(
     all.map((a) => ({ id: a.key, time: a.time, a })),
     o.policy,
+    { now },
   );
+  const skew = clockSkewWarning(
+    'archive',
+    plan.future.map((f) => f.time),
+    now,
+  );
+  if (skew) (o.reporter ?? silentReporter).event(skew);
   const result: ArchivePruneResult = {
     dryRun: o.dryRun === true,
     keep: plan.keep.map((k) => ({ key: k.item.id, time: k.item.time.toISOString(), reasons: k.reasons })),
@@ -45,6 +65,7 @@ export async function pruneArchives(o: {
       size: r.item.a.size,
     })),
     bytesFreed: plan.remove.reduce((n, r) => n + r.item.a.size, 0),
+    warnings: skew ? [skew.message] : [],
   };
   if (!o.dryRun && result.remove.length)
     await o.store.delete(result.remove.flatMap((r) => [r.key, metaKey(r.key)]));

@@ -258,7 +258,7 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
       const policy = isEmptyPolicy(fromFlags) && job.keep ? policyFromKeep(job.keep) : fromFlags;
       const store = openTargetWith(ctx, f.from ?? job.to, f);
       await store.check();
-      const r = await pruneArchives({ store, name, policy, dryRun: f.dryRun });
+      const r = await pruneArchives({ store, name, policy, dryRun: f.dryRun, reporter: ctx.out });
       ctx.out.result({ ...r, policy: describePolicy(policy) }, () =>
         [
           table([

@@ -161,6 +161,7 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
           removeObjects: r.objects.remove,
           keptObjects: { referenced: r.objects.keptReferenced, young: r.objects.keptYoung },
           bytesFreed: r.bytesFreed,
+          warnings: r.warnings,
         };
         ctx.out.result(json, () => {
           const rows = [

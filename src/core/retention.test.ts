@@ -5,10 +5,11 @@ import { makeItems } from '../../test/support/fixtures.js';
 import { CairnError } from './errors.js';
 
 const items = makeItems({ every: '6h', for: '90d', until: '2026-11-25T00:00:00Z' });
+const now = new Date('2026-11-25T06:00:00Z');
 const ids = (xs: { item: { id: string } }[]): string[] => xs.map((x) => x.item.id);
 
 test('keep-last keeps the N newest', () => {
-  const plan = planRetention(items, { last: 3 });
+  const plan = planRetention(items, { last: 3 }, { now });
   assert.deepEqual(ids(plan.keep), [
     '2026-11-25T00:00:00.000Z',
     '2026-11-24T18:00:00.000Z',
@@ -19,7 +20,7 @@ test('keep-last keeps the N newest', () => {
 });
 
 test('keep-daily keeps the newest of each of the last N days', () => {
-  const plan = planRetention(items, { daily: 4 });
+  const plan = planRetention(items, { daily: 4 }, { now });
   assert.deepEqual(ids(plan.keep), [
     '2026-11-25T00:00:00.000Z',
     '2026-11-24T18:00:00.000Z',
@@ -30,7 +31,7 @@ test('keep-daily keeps the newest of each of the last N days', () => {
 });
 
 test('weekly uses ISO weeks in UTC', () => {
-  const plan = planRetention(items, { weekly: 2 });
+  const plan = planRetention(items, { weekly: 2 }, { now });
   // 2026-11-25 is a Wednesday in ISO week 48; the newest of week 47 is Sunday 2026-11-22 18:00.
   assert.deepEqual(ids(plan.keep), ['2026-11-25T00:00:00.000Z', '2026-11-22T18:00:00.000Z']);
   assert.match(plan.keep[1]?.reasons[0] ?? '', /newest of 2026-W47 \(weekly 2\/2\)/);
@@ -38,19 +39,19 @@ test('weekly uses ISO weeks in UTC', () => {
 
 test('a period count that is not used up keeps the oldest item too (as restic does)', () => {
   const few = makeItems({ every: '1d', for: '2d', until: '2026-11-25T00:00:00Z' });
-  const plan = planRetention(few, { monthly: 5 });
+  const plan = planRetention(few, { monthly: 5 }, { now });
   assert.deepEqual(ids(plan.keep), ['2026-11-25T00:00:00.000Z', '2026-11-23T00:00:00.000Z']);
   assert.match(plan.keep[1]?.reasons[0] ?? '', /^oldest of 2026-11 \(monthly 2\/5\)/);
 });
 
 test('keep-within is relative to the newest item, not to now', () => {
-  const plan = planRetention(items, policyFromFlags({ keepWithin: '1d' }));
+  const plan = planRetention(items, policyFromFlags({ keepWithin: '1d' }), { now });
   assert.equal(plan.keep.length, 4); // 24h after 11-24T00:00 exclusive: 06,12,18,00
   assert.ok(plan.keep.every((k) => k.reasons.includes('within 1d of the newest')));
 });
 
 test('combined policy: every kept item lists all its reasons, nothing kept twice', () => {
-  const plan = planRetention(items, { last: 2, daily: 7, weekly: 4, monthly: 12 });
+  const plan = planRetention(items, { last: 2, daily: 7, weekly: 4, monthly: 12 }, { now });
   const keepIds = ids(plan.keep);
   assert.equal(new Set(keepIds).size, keepIds.length);
   assert.equal(plan.keep.length + plan.remove.length, items.length);
@@ -64,7 +65,7 @@ test('combined policy: every kept item lists all its reasons, nothing kept twice
 });
 
 test('-1 keeps every period, and the oldest item since the count is never used up', () => {
-  const plan = planRetention(items, { daily: -1 });
+  const plan = planRetention(items, { daily: -1 }, { now });
   // 91 calendar days from 2026-08-27 to 2026-11-25, plus 2026-08-27T00:00 as the oldest.
   assert.equal(plan.keep.length, 92);
   assert.match(plan.keep.at(-1)?.reasons[0] ?? '', /^oldest of 2026-08-27 \(daily\)$/);
@@ -76,14 +77,14 @@ test('pin keeps an item whatever the policy says', () => {
   const plan = planRetention(
     items,
     { last: 1 },
-    { pin: (i) => (i.id === first.id ? 'protected' : undefined) },
+    { now, pin: (i) => (i.id === first.id ? 'protected' : undefined) },
   );
   assert.ok(plan.keep.some((k) => k.item.id === first.id && k.reasons.includes('protected')));
 });
 
 test('an empty policy keeps everything and says why', () => {
   assert.ok(isEmptyPolicy({}));
-  const plan = planRetention(items.slice(0, 3), {});
+  const plan = planRetention(items.slice(0, 3), {}, { now });
   assert.equal(plan.remove.length, 0);
   assert.deepEqual(plan.keep[0]?.reasons, ['no retention policy given']);
 });
@@ -99,6 +100,6 @@ test('bad flag values are usage errors', () => {
 test('planning 100,000 items is fast enough to be planned inline', () => {
   const many = makeItems({ every: '5m', for: '347d', until: '2026-11-25T00:00:00Z' });
   assert.ok(many.length > 99_000);
-  const plan = planRetention(many, { hourly: 48, daily: 30, weekly: 8, monthly: 12 });
+  const plan = planRetention(many, { hourly: 48, daily: 30, weekly: 8, monthly: 12 }, { now });
   assert.equal(plan.keep.length + plan.remove.length, many.length);
 });

@@ -1,6 +1,7 @@
 import { CairnError } from './errors.js';
 import { formatCalendarDuration, parseCalendarDuration, subtractCalendar } from './duration.js';
 import type { CalendarDuration } from './duration.js';
+import { FUTURE_REASON, isAfterNow } from './clock-skew.js';
 
 /**
  * Retention with the meaning of restic's `forget`: --keep-last N keeps the N
@@ -8,7 +9,11 @@ import type { CalendarDuration } from './duration.js';
  * of each of the last N calendar periods (UTC) that have items; --keep-within D
  * keeps every item within D of the newest item. While a period count is not
  * used up, the oldest item is kept too. -1 means unlimited.
- * Pure: a function of the items and the policy; every decision has its reasons.
+ * Items dated after `now` are kept ("dated in the future (clock skew?)") and left out of the
+ * policy: they take no count and never anchor --keep-within, whose window ends at the newest
+ * item not after now (never later than now, so it keeps at least what a window ending at now
+ * would, and a series whose backups stopped keeps its last D of them).
+ * Pure: a function of the items, the policy and `now`; every decision has its reasons.
  */
 export interface RetentionPolicy {
   last?: number | undefined;
@@ -38,9 +43,13 @@ export interface Removed<T> {
 export interface RetentionPlan<T> {
   keep: Kept<T>[];
   remove: Removed<T>[];
+  /** The items dated after now, newest first (also in `keep`). */
+  future: T[];
 }
 
 export interface RetentionOptions<T> {
+  /** The time of planning (the injected clock's): nothing dated after it is removed. */
+  now: Date;
   /** Reasons to keep an item whatever the policy says (protected, in use, …). */
   pin?: (item: T) => string | undefined;
 }
@@ -68,38 +77,51 @@ const PERIOD: Record<Exclude<BucketName, 'last'>, (t: Date) => string> = {
 
 const ORDER: BucketName[] = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'];
 
+/** A keep-within of 0h keeps nothing by itself: it counts as not given. */
+function withinOf(p: RetentionPolicy): CalendarDuration | undefined {
+  const w = p.within;
+  return w && (w.years || w.months || w.days || w.hours) ? w : undefined;
+}
+
 export function isEmptyPolicy(p: RetentionPolicy): boolean {
-  return ORDER.every((b) => !p[b]) && !p.within;
+  return ORDER.every((b) => !p[b]) && !withinOf(p);
 }
 
 export function describePolicy(p: RetentionPolicy): string {
   const parts = ORDER.filter((b) => p[b]).map((b) => `${b} ${p[b] === -1 ? 'all' : String(p[b])}`);
-  if (p.within) parts.push(`within ${formatCalendarDuration(p.within)}`);
+  const within = withinOf(p);
+  if (within) parts.push(`within ${formatCalendarDuration(within)}`);
   return parts.length ? parts.join(', ') : 'keep everything';
 }
 
 export function planRetention<T extends RetentionItem>(
   items: readonly T[],
   policy: RetentionPolicy,
-  options: RetentionOptions<T> = {},
+  options: RetentionOptions<T>,
 ): RetentionPlan<T> {
   const sorted = [...items].sort((a, b) => b.time.getTime() - a.time.getTime() || (a.id < b.id ? 1 : -1));
-  const newest = sorted[0];
-  const withinFrom = policy.within && newest ? subtractCalendar(newest.time, policy.within) : undefined;
+  const future = sorted.filter((item) => isAfterNow(item.time, options.now));
+  const keep: Kept<T>[] = future.map((item) => {
+    const pinned = options.pin?.(item);
+    return { item, reasons: pinned ? [FUTURE_REASON, pinned] : [FUTURE_REASON] };
+  });
+  const present = sorted.slice(future.length);
+  const newest = present[0];
+  const within = withinOf(policy);
+  const withinFrom = within && newest ? subtractCalendar(newest.time, within) : undefined;
   const state = ORDER.map((name) => ({ name, total: policy[name] ?? 0, left: policy[name] ?? 0, last: '' }));
   const empty = isEmptyPolicy(policy);
 
-  const keep: Kept<T>[] = [];
   const remove: Removed<T>[] = [];
-  sorted.forEach((item, index) => {
+  present.forEach((item, index) => {
     const reasons: string[] = [];
     const pinned = options.pin?.(item);
     if (pinned) reasons.push(pinned);
     if (empty) reasons.push('no retention policy given');
-    if (withinFrom && policy.within && item.time.getTime() > withinFrom.getTime()) {
-      reasons.push(`within ${formatCalendarDuration(policy.within)} of the newest`);
+    if (within && withinFrom && item.time.getTime() > withinFrom.getTime()) {
+      reasons.push(`within ${formatCalendarDuration(within)} of the newest`);
     }
-    const isOldest = index === sorted.length - 1;
+    const isOldest = index === present.length - 1;
     for (const b of state) {
       if (b.left === 0) continue;
       const period = b.name === 'last' ? item.id : PERIOD[b.name](item.time);
@@ -115,7 +137,7 @@ export function planRetention<T extends RetentionItem>(
     if (reasons.length) keep.push({ item, reasons });
     else remove.push({ item, reason: `not kept by policy (${describePolicy(policy)})` });
   });
-  return { keep, remove };
+  return { keep, remove, future };
 }
 
 export interface RetentionFlags {

@@ -1,4 +1,5 @@
 import { formatMs } from '../core/duration.js';
+import { isAfterNow } from '../core/clock-skew.js';
 import { planRetention } from '../core/retention.js';
 import type { Kept, RetentionPolicy, Removed } from '../core/retention.js';
 import { factsOf, seriesOf } from './tags.js';
@@ -48,8 +49,9 @@ function age(t: Date, now: Date): string {
 
 /**
  * Grandfather-father-son retention per series and region, with the shared planner. Never
- * removed: the newest completed snapshot of a series, a protected one, one an AMI uses, one
- * still pending. Removed whatever the policy: snapshots that ended in error. Pure.
+ * removed: the newest completed snapshot of a series (not dated after now), one dated after
+ * now, a protected one, one an AMI uses, one still pending. Removed whatever the policy:
+ * snapshots that ended in error. Pure.
  */
 export function planTrim(
   snapshots: readonly TrimCandidate[],
@@ -76,9 +78,12 @@ export function planTrim(
       else keep.push({ item: s, reasons: [`still ${s.state}`] });
     }
     let newest: TrimCandidate | undefined;
-    for (const s of completed)
+    for (const s of completed) {
+      if (isAfterNow(s.time, now)) continue;
       if (!newest || s.time > newest.time || (+s.time === +newest.time && s.id > newest.id)) newest = s;
+    }
     const plan = planRetention(completed, policy, {
+      now,
       pin: (s) => {
         const why: string[] = [];
         if (s === newest) why.push('newest completed snapshot of its series');

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import { clockSkewWarning, FUTURE_REASON } from '../core/clock-skew.js';
 import { CairnError } from '../core/errors.js';
 import { isEmptyPolicy } from '../core/retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
@@ -50,6 +51,8 @@ export interface SnapshotTrimResult {
   failed: number;
   regionErrors: RegionFailure[];
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
+  /** Clock-skew warnings: snapshots dated in the future, kept and not used to measure any rule. */
+  warnings: string[];
 }
 
 /** Lists the snapshots of each region, plans with planTrim and deletes what it removes. */
@@ -85,6 +88,12 @@ export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrim
     images,
   );
   const plan = planTrim(candidates, o.policy, now, { maxDeletions: o.maxDeletions });
+  const skew = clockSkewWarning(
+    'snapshot',
+    plan.keep.filter((k) => k.reasons.includes(FUTURE_REASON)).map((k) => k.item.time),
+    now,
+  );
+  if (skew) reporter.event(skew);
   const rows: TrimRow[] = plan.keep.map(({ item, reasons }) => ({
     region: item.region,
     series: item.series,
@@ -150,6 +159,7 @@ export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrim
     kept: all.filter((r) => r.action === 'keep').length,
     failed: all.filter((r) => r.action === 'failed').length,
     regionErrors: failures.all,
+    warnings: skew ? [skew.message] : [],
   };
   if (!o.dryRun && o.notify)
     result.notified = await sendSummary(o.notifier, o.notify, trimSummary(result), reporter);
@@ -162,6 +172,7 @@ export function trimSummary(r: SnapshotTrimResult): { ok: boolean; subject: stri
   const lines = [
     `regions: ${r.regions.join(', ')}`,
     ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
+    ...r.warnings.map((w) => `warning: ${w}`),
     ...clip(
       r.rows
         .filter((x) => x.action === 'failed')

@@ -17,7 +17,8 @@ export interface ManifestPlan {
 
 /**
  * Which manifests prune keeps. Per directory series of the selected hosts: what
- * the retention policy keeps, plus always the newest of each series, every
+ * the retention policy keeps, plus always the newest of each series (not dated after now,
+ * nor anything dated after now: see planRetention), every
  * manifest younger than the grace period, and every manifest superseded less
  * than the grace period ago (a running daemon may still rely on it; see
  * references.ts). Manifests of hosts not selected are kept.
@@ -52,9 +53,11 @@ export function planManifests(
       list.map((ref) => ({ id: ref.key, time: ref.time, ref })),
       policy,
       {
+        now: o.now,
         pin: (item) => {
+          if (item.time > o.now) return undefined; // kept as dated in the future
           const next = successor.get(item.id);
-          if (!next) return 'newest of its directory';
+          if (!next || next.time > o.now) return 'newest of its directory';
           if (item.time.getTime() > graceFrom) return `younger than the grace period (${grace})`;
           if (next.time.getTime() > graceFrom) return `replaced less than the grace period (${grace}) ago`;
           return undefined;

@@ -1,3 +1,4 @@
+import { clockSkewWarning, FUTURE_REASON } from '../core/clock-skew.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
@@ -29,6 +30,8 @@ export interface PruneResult {
   manifests: ManifestPlan;
   objects: ObjectPlan;
   bytesFreed: number;
+  /** Clock-skew warnings: manifests dated in the future, kept and not used to measure any rule. */
+  warnings: string[];
 }
 
 /** Tablechop with real retention: plan (pure), then delete manifests first and objects after. */
@@ -51,6 +54,12 @@ export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
   const objects = await collect(o.store.list(OBJECTS_PREFIX));
   const refs = await listManifests(o.store);
   const manifests = planManifests(refs, o.policy, { now, graceMs, hosts: o.hosts });
+  const skew = clockSkewWarning(
+    'manifest',
+    manifests.keep.filter((k) => k.reasons.includes(FUTURE_REASON)).map((k) => k.ref.time),
+    now,
+  );
+  if (skew) reporter.event(skew);
   const referenced = new Set<string>();
   let read = 0;
   for (const k of manifests.keep) {
@@ -65,7 +74,13 @@ export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
   }
   const objectPlan = planObjects(objects, referenced, { now, graceMs });
   const bytesFreed = objectPlan.remove.reduce((n, x) => n + x.size, 0);
-  const result: PruneResult = { dryRun: o.dryRun === true, manifests, objects: objectPlan, bytesFreed };
+  const result: PruneResult = {
+    dryRun: o.dryRun === true,
+    manifests,
+    objects: objectPlan,
+    bytesFreed,
+    warnings: skew ? [skew.message] : [],
+  };
   if (o.dryRun) return result;
 
   await o.store.delete(manifests.remove.map((m) => m.ref.key));
