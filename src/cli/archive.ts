@@ -6,6 +6,8 @@ import type { ArchiveFormat } from '../archive/format.js';
 import { pruneArchives } from '../archive/prune.js';
 import { restoreArchive } from '../archive/restore.js';
 import type { ArchiveJob } from '../config/schema.js';
+import { isFuture } from '../core/clock-skew.js';
+import { systemClock } from '../core/clock.js';
 import { formatMs } from '../core/duration.js';
 import { CairnError } from '../core/errors.js';
 import { formatBytes } from '../core/rate.js';
@@ -187,6 +189,7 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
       const store = openTargetWith(ctx, f.from, f);
       await store.check();
       const all = await listArchives(store, name);
+      const now = systemClock.now();
       ctx.out.result(
         all.map((a) => ({
           key: a.key,
@@ -202,7 +205,7 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
             ? table([
                 ['TIME', 'NAME', 'SIZE', 'FILES', 'KEY'],
                 ...all.map((a) => [
-                  a.time.toISOString(),
+                  isFuture(a.time, now) ? `${a.time.toISOString()} (in the future)` : a.time.toISOString(),
                   a.name,
                   formatBytes(a.size),
                   String(a.meta?.files ?? '?'),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isFuture } from '../core/clock-skew.js';
 import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { defaultHost } from '../ship/options.js';
@@ -41,9 +42,11 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         await store.check();
         const points = await listRestorePoints(store, { host: f.host, path: f.path });
+        const now = systemClock.now();
+        const when = (t: string): string => (isFuture(new Date(t), now) ? `${t} (in the future)` : t);
         ctx.out.result(points, () =>
           points.length
-            ? table([['TIME', 'HOST', 'DIRECTORY'], ...points.map((p) => [p.time, p.host, p.dir])])
+            ? table([['TIME', 'HOST', 'DIRECTORY'], ...points.map((p) => [when(p.time), p.host, p.dir])])
             : `no restore points in ${store.url}`,
         );
       });

@@ -97,6 +97,7 @@ export function tagFilterFrom(f: CommonSnapshotFlags): TagFilter | undefined {
 
 export function age(ms: number | undefined): string {
   if (ms === undefined) return '-';
+  if (ms < 0) return 'in the future';
   const s = Math.round(ms / 1000);
   if (s < 90) return `${s}s`;
   if (s < 5400) return `${Math.round(s / 60)}m`;

@@ -49,7 +49,9 @@ export function registerSnapshotList(snapshot: Command, runner: Runner): void {
             s.region,
             s.series,
             s.newest ? s.newest.slice(0, 16).replace('T', ' ') : '-',
-            age(s.ageMs),
+            s.future
+              ? `${s.ageMs === undefined ? '' : `${age(s.ageMs)}, `}${s.future} in the future`
+              : age(s.ageMs),
             String(s.count),
             `${s.completed}/${s.pending}/${s.error}`,
             s.stale ? 'STALE' : 'fresh',

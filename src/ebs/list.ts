@@ -1,3 +1,4 @@
+import { ageMs, clockSkewWarning, isFuture } from '../core/clock-skew.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { Reporter } from '../core/reporter.js';
@@ -19,11 +20,13 @@ export interface SeriesRow {
   completed: number;
   pending: number;
   error: number;
-  /** Start time of the newest completed snapshot. */
+  /** Start time of the newest completed snapshot not dated in the future. */
   newest: string | undefined;
   newestId: string | undefined;
-  /** Milliseconds since the newest completed snapshot. */
+  /** Milliseconds since the newest completed snapshot not dated in the future (never negative). */
   ageMs: number | undefined;
+  /** Completed snapshots dated in the future (more than a minute ahead: clock skew?), not counted as newest. */
+  future: number;
   /** True when the newest completed one is older than `staleAfterMs` (or there is none). */
   stale: boolean;
 }
@@ -48,10 +51,14 @@ export function summarizeSeries(
       newest: undefined,
       newestId: undefined,
       ageMs: undefined,
+      future: 0,
       stale: false,
     };
     r.count += 1;
-    if (s.state === 'completed') {
+    if (s.state === 'completed' && isFuture(s.startTime, now)) {
+      r.completed += 1;
+      r.future += 1;
+    } else if (s.state === 'completed') {
       r.completed += 1;
       const t = s.startTime.toISOString();
       if (!r.newest || t > r.newest) {
@@ -63,7 +70,7 @@ export function summarizeSeries(
     rows.set(key, r);
   }
   for (const r of rows.values()) {
-    r.ageMs = r.newest ? now.getTime() - Date.parse(r.newest) : undefined;
+    r.ageMs = r.newest ? ageMs(new Date(r.newest), now) : undefined;
     r.stale = r.ageMs === undefined || (staleAfterMs !== undefined && r.ageMs > staleAfterMs);
   }
   return [...rows.values()].sort(
@@ -82,7 +89,7 @@ export interface SnapshotListOptions extends SnapshotFilter {
 
 export async function snapshotList(
   o: SnapshotListOptions,
-): Promise<{ regions: string[]; series: SeriesRow[]; regionErrors: RegionFailure[] }> {
+): Promise<{ regions: string[]; series: SeriesRow[]; regionErrors: RegionFailure[]; warnings: string[] }> {
   const reporter = o.reporter ?? silentReporter;
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
@@ -90,9 +97,14 @@ export async function snapshotList(
   const failures = new RegionFailures(reporter);
   const snapshots = await listSnapshots(o.api, regions, o, failures, 'listing snapshots');
   failures.settle(regions);
+  const now = (o.clock ?? systemClock).now();
+  const completed = snapshots.filter((s) => s.state === 'completed').map((s) => s.startTime);
+  const skew = clockSkewWarning('snapshot', completed, now);
+  if (skew) reporter.event(skew);
   return {
     regions,
-    series: summarizeSeries(snapshots, (o.clock ?? systemClock).now(), o.staleAfterMs),
+    series: summarizeSeries(snapshots, now, o.staleAfterMs),
     regionErrors: failures.all,
+    warnings: skew ? [skew.message] : [],
   };
 }
