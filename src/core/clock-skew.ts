@@ -39,7 +39,7 @@ export function clockSkewWarning(noun: string, times: readonly Date[], now: Date
     level: 'warn',
     type: 'retention.clock-skew',
     message: `${n} ${noun}${n === 1 ? ' is' : 's are'} dated in the future (the latest ${latest.toISOString()}, now ${now.toISOString()}): kept, and not used to measure --keep-within or any other rule`,
-    hint: `check the clock of the host that made ${n === 1 ? 'it' : 'them'}`,
+    hint: `check the clock of the host that made ${n === 1 ? 'it' : 'them'}, or where the record came from`,
     count: n,
     latest: latest.toISOString(),
     now: now.toISOString(),

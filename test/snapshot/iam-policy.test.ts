@@ -48,11 +48,14 @@ test('each command calls exactly what its IAM policy grants', async () => {
       volumes: [{ device: '/dev/xvda' }, { device: '/dev/sdf' }],
     });
     const loose = sim.addVolume('us-east-1');
-    // Something for trim to delete: an old snapshot of a series.
-    sim.addSnapshot('us-east-1', {
-      startTime: Date.now() - 86_400_000 * 30,
-      tags: { 'cairn:managed': 'true', 'cairn:series': 'a:/dev/xvda' },
-    });
+    // Something for trim to delete: old snapshots of a series. Two, because the snapshots made by
+    // create are dated by the simulator's fast clock, in the CLI's future: trim keeps those, and
+    // keeps the newer old one as the newest completed snapshot of its series.
+    for (const days of [30, 31])
+      sim.addSnapshot('us-east-1', {
+        startTime: Date.now() - 86_400_000 * days,
+        tags: { 'cairn:managed': 'true', 'cairn:series': 'a:/dev/xvda' },
+      });
     for (const [command, scenario] of Object.entries(SCENARIOS)) {
       sim.clearRecords();
       for (const args of scenario(sim, { loose })) {
