@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CairnError } from '../core/errors.js';
+import { describeTrimCollision } from '../ebs/collisions.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotCopy } from '../ebs/copy.js';
 import type { SnapshotCopyResult } from '../ebs/copy.js';
@@ -74,6 +75,16 @@ export function registerSnapshotCopy(snapshot: Command, runner: Runner, onSignal
           notify,
         });
         ctx.out.result({ ...r, calls: engine.scheduler.stats }, () => copyText(r));
+        const [collision] = r.collisions;
+        if (collision) {
+          throw new CairnError(
+            'INTEGRITY',
+            `${describeTrimCollision(collision)}${r.collisions.length > 1 ? ` (and ${r.collisions.length - 1} more series)` : ''}: not copied`,
+            {
+              hint: 'a series holds at most one snapshot per run: fix the series key; the other series were copied',
+            },
+          );
+        }
         const failed = r.rows.filter((x) => x.state === 'failed' || x.state === 'error' || x.error).length;
         if (failed || r.regionErrors.length) {
           throw new CairnError(

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { CairnError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
-import { snapshotCreate } from '../ebs/create.js';
+import { collisionError, createSummaryLine, snapshotCreate } from '../ebs/create.js';
 import type { SnapshotCreateResult } from '../ebs/create.js';
 import { isFailure } from '../ebs/outcome.js';
-import { checkSeriesTemplate } from '../ebs/series.js';
+import { checkSeriesTemplate, placeholderList } from '../ebs/series.js';
 import { parseFilter, tagObject } from '../ebs/select.js';
 import type { Selection } from '../ebs/select.js';
 import { parseTagArgs } from '../ebs/tags.js';
@@ -104,7 +104,7 @@ export function registerSnapshotCreate(snapshot: Command, runner: Runner, onSign
     .option('--copy-tags', "copy the instance's tags onto its snapshots")
     .option(
       '--series-key <template>',
-      'series key template (default {name}:{device}; also {instance}, {volume}, {tag:KEY})',
+      `series key template (default {name}:{device}); placeholders: ${placeholderList()}`,
     )
     .option('--wait', 'wait until every snapshot is completed (or ended in error)')
     .option('--wait-timeout <duration>', 'give up waiting after this long (default 2h)')
@@ -149,6 +149,7 @@ export function registerSnapshotCreate(snapshot: Command, runner: Runner, onSign
           notify,
         });
         ctx.out.result({ ...r, calls: engine.scheduler.stats }, () => createText(r));
+        if (r.collisions.length) throw collisionError(r.collisions);
         const failed = r.items.filter((x) => isFailure(x) || x.error).length;
         if (failed || r.regionErrors.length) {
           throw new CairnError(
@@ -177,14 +178,11 @@ function createText(r: SnapshotCreateResult): string {
     x.error ? `${x.state}: ${x.error}` : x.note && x.state !== 'pending' ? `${x.state} (${x.note})` : x.state,
   ]);
   const regionLines = r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`);
-  const counts = Object.entries(r.counts)
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ');
   return [
     rows.length
       ? table([['REGION', 'INSTANCE', 'DEVICE', 'VOLUME', 'SERIES', 'SNAPSHOT', 'STATE'], ...rows])
       : 'nothing selected',
     ...regionLines,
-    `${r.dryRun ? 'dry run: ' : ''}${counts || 'no volumes'} (run ${r.runId})`,
+    createSummaryLine(r),
   ].join('\n');
 }

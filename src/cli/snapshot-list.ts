@@ -70,6 +70,15 @@ export function registerSnapshotList(snapshot: Command, runner: Runner): void {
           throw new CairnError('PARTIAL', `${r.regionErrors.length} region(s) could not be used`, {
             hint: 'the other regions are listed above',
           });
+        const stale = r.series.filter((s) => s.stale);
+        if (stale.length) {
+          const names = stale.slice(0, 5).map((s) => `${s.series} (${s.region})`);
+          throw new CairnError(
+            'PARTIAL',
+            `${stale.length} series stale: ${names.join(', ')}${stale.length > 5 ? ', …' : ''}`,
+            { hint: `no completed snapshot within --stale-after ${f.staleAfter ?? '26h'}` },
+          );
+        }
       } finally {
         engine.close();
       }

@@ -4,6 +4,7 @@ import { describePolicy, isEmptyPolicy, policyFromFlags } from '../core/retentio
 import type { RetentionFlags, RetentionPolicy } from '../core/retention.js';
 import { parseCalendarDuration } from '../core/duration.js';
 import type { SnapshotConfig } from '../config/schema.js';
+import { describeTrimCollision } from '../ebs/collisions.js';
 import { snapshotTrim } from '../ebs/trim.js';
 import type { SnapshotTrimResult } from '../ebs/trim.js';
 import type { Runner } from './main.js';
@@ -85,6 +86,16 @@ export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
         ctx.out.result({ ...r, policy: describePolicy(policy), calls: engine.scheduler.stats }, () =>
           trimText(r, describePolicy(policy)),
         );
+        const [collision] = r.collisions;
+        if (collision) {
+          throw new CairnError(
+            'INTEGRITY',
+            `${describeTrimCollision(collision)}${r.collisions.length > 1 ? ` (and ${r.collisions.length - 1} more series)` : ''}: nothing in it was deleted`,
+            {
+              hint: 'a series holds at most one snapshot per run: fix the series key, then re-tag or delete these by hand',
+            },
+          );
+        }
         if (r.failed || r.regionErrors.length) {
           throw new CairnError(
             'PARTIAL',

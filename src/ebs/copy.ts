@@ -11,6 +11,7 @@ import type { NotifyTargets } from './notify.js';
 import { clip, sendSummary } from './notify.js';
 import { SNAPSHOT_DEFAULTS } from './options.js';
 import type { RegionFailure } from './outcome.js';
+import type { TrimCollision } from './collisions.js';
 import { planCopy } from './plan-copy.js';
 import type { CopyItem } from './plan-copy.js';
 import type { Ec2Api, Notifier } from './ports.js';
@@ -54,6 +55,8 @@ export interface SnapshotCopyResult {
   from: string;
   to: string[];
   rows: CopyRow[];
+  /** Source series where one run holds two snapshots: not copied; the result is not ok (exit 8). */
+  collisions: TrimCollision[];
   regionErrors: RegionFailure[];
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
 }
@@ -81,6 +84,9 @@ export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopy
     dests.filter((d) => !failures.has(d)).map((d) => [d, there.filter((s) => s.region === d)]),
   );
   const plan = planCopy(sources, o.fromRegion, byDest, runId);
+  for (const c of plan.copies)
+    for (const note of c.notes)
+      reporter.event({ level: 'warn', type: 'snapshot.tags', message: `copy to ${c.dest}: ${note}` });
   const rows: CopyRow[] = plan.skipped.map((s) => ({
     series: s.series,
     sourceId: s.sourceId,
@@ -88,6 +94,7 @@ export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopy
     copyId: s.existing,
     state: 'skipped',
     reason: s.reason,
+    ...(s.collision ? { error: s.reason } : {}),
   }));
   if (o.dryRun) {
     rows.push(
@@ -147,6 +154,7 @@ export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopy
     from: o.fromRegion,
     to: dests,
     rows,
+    collisions: plan.collisions,
     regionErrors: failures.all,
   };
   if (!o.dryRun && o.notify)
@@ -222,8 +230,8 @@ async function copyInto(
 export function copySummary(r: SnapshotCopyResult): { ok: boolean; subject: string; body: string } {
   const failed = r.rows.filter((x) => x.state === 'failed' || x.state === 'error' || x.error);
   const started = r.rows.filter((x) => x.copyId && x.state !== 'skipped');
-  const ok = failed.length === 0 && r.regionErrors.length === 0;
-  const subject = `cairn snapshot copy ${r.from} → ${r.to.join(', ')}: ${started.length} copied${failed.length ? `, ${failed.length} FAILED` : ''}`;
+  const ok = failed.length === 0 && r.regionErrors.length === 0 && r.collisions.length === 0;
+  const subject = `cairn snapshot copy ${r.from} → ${r.to.join(', ')}: ${started.length} copied${failed.length ? `, ${failed.length} FAILED` : ''}${r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : ''}`;
   const lines = [
     ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
     ...clip(

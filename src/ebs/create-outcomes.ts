@@ -1,5 +1,6 @@
 import type { Progress, Reporter } from '../core/reporter.js';
 import type { VolumeOutcome } from './outcome.js';
+import { describeCollision } from './plan-create.js';
 import type { CreatePlan, CreateRequest, PlannedVolume } from './plan-create.js';
 
 type VolumeRef = Pick<PlannedVolume, 'volumeId' | 'device'> & { series: string | undefined };
@@ -32,13 +33,29 @@ export function skippedOutcomes(plan: CreatePlan): VolumeOutcome[] {
   }));
 }
 
+/** The summary rows of a refused plan: nothing of its region was created. */
+export function refusedOutcomes(plan: CreatePlan): VolumeOutcome[] {
+  return plan.requests.flatMap((r) =>
+    r.volumes.map((v) => {
+      const c = plan.collisions.find((x) => x.series === v.series && x.region === r.region);
+      return outcomeRow(r, v, {
+        error: c
+          ? `series collision: ${describeCollision(c)}; nothing was created in ${r.region}`
+          : `not created: the plan of ${r.region} puts two volumes into one series`,
+      });
+    }),
+  );
+}
+
+export const STOP_NOTE = 'would stop the instance first';
+
 /** The summary rows of a dry run: what each request would do. */
 export function plannedOutcomes(plan: CreatePlan): VolumeOutcome[] {
   return plan.requests.flatMap((r) =>
     r.volumes.map((v) =>
       outcomeRow(r, v, {
         state: 'planned',
-        note: r.stop ? 'would stop the instance first' : r.perVolume ? 'CreateSnapshot' : 'CreateSnapshots',
+        note: r.stop ? STOP_NOTE : r.perVolume ? 'CreateSnapshot' : 'CreateSnapshots',
       }),
     ),
   );

@@ -10,13 +10,20 @@ import { clip, sendSummary } from './notify.js';
 import { countStates, isFailure } from './outcome.js';
 import type { RegionFailure, VolumeOutcome } from './outcome.js';
 import { SNAPSHOT_DEFAULTS } from './options.js';
-import { planCreate } from './plan-create.js';
-import type { CreateMode, CreateOptions, CreatePlan } from './plan-create.js';
-import { plannedOutcomes, progressAcrossRegions, skippedOutcomes } from './create-outcomes.js';
+import { describeCollision, planCreate } from './plan-create.js';
+import type { CreateMode, CreateOptions, SeriesCollision } from './plan-create.js';
+import {
+  plannedOutcomes,
+  progressAcrossRegions,
+  refusedOutcomes,
+  skippedOutcomes,
+  STOP_NOTE,
+} from './create-outcomes.js';
 import type { Ec2Api, Notifier } from './ports.js';
 import { RegionFailures } from './region-failures.js';
 import { isEmptySelection, missingIds, resolveRegions, selectTargets } from './select.js';
-import type { Selection, Target } from './select.js';
+import type { NotSelected, Selection, Target } from './select.js';
+import { needsVolumeTags, placeholderList } from './series.js';
 import { newRunId } from './tags.js';
 import { waitForSnapshots } from './wait.js';
 
@@ -49,6 +56,11 @@ export interface SnapshotCreateResult {
   dryRun: boolean;
   regions: string[];
   items: VolumeOutcome[];
+  /**
+   * Series the key would put two volumes into. The region of each created nothing (its rows
+   * are failed); not empty means the request was refused (the CLI exits with 2).
+   */
+  collisions: SeriesCollision[];
   regionErrors: RegionFailure[];
   counts: Record<string, number>;
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
@@ -81,37 +93,68 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
   const pollMs = o.pollMs ?? SNAPSHOT_DEFAULTS.pollMs;
   const progress = progressAcrossRegions(reporter);
   // Each region goes from selection to creation on its own: one that answers early does not
-  // wait for the others.
+  // wait for the others. A region whose plan puts two volumes into one series creates nothing.
+  const collisions: SeriesCollision[] = [];
   const done = await Promise.all(
     regions.map(async (region) => {
-      let targets: Target[];
+      let selected: { targets: Target[]; notSelected: NotSelected[] };
       try {
-        targets = await selectTargets(o.api, region, o.selection);
+        selected = await selectTargets(o.api, region, o.selection, {
+          volumeTags: needsVolumeTags(createOptions.seriesTemplate),
+        });
       } catch (err) {
         failures.add(region, fromAwsError(err, `selecting in ${region}`));
-        return { targets: [], items: [], skipped: [] };
+        return { targets: [], notSelected: [], items: [], skipped: [] };
       }
       failures.someWorked();
-      const plan: CreatePlan = planCreate(targets, createOptions);
-      const items = o.dryRun
-        ? plannedOutcomes(plan)
-        : await executeCreate(plan, {
-            api: o.api,
-            reporter: progress(region),
-            clock,
-            pollMs,
-            stopTimeoutMs: o.stopTimeoutMs ?? SNAPSHOT_DEFAULTS.stopTimeoutMs,
-            signal: o.signal,
-          });
-      return { targets, items, skipped: skippedOutcomes(plan) };
+      const plan = planCreate(selected.targets, createOptions);
+      const refused = plan.collisions.length > 0;
+      if (refused) collisions.push(...plan.collisions);
+      else
+        for (const r of plan.requests)
+          for (const note of r.notes)
+            reporter.event({
+              level: 'warn',
+              type: 'snapshot.tags',
+              message: `${r.region} ${r.instanceId ?? r.volumes[0]?.volumeId ?? ''}: ${note}`,
+              region: r.region,
+              instanceId: r.instanceId,
+            });
+      const items = refused
+        ? refusedOutcomes(plan)
+        : o.dryRun
+          ? plannedOutcomes(plan)
+          : await executeCreate(plan, {
+              api: o.api,
+              reporter: progress(region),
+              clock,
+              pollMs,
+              stopTimeoutMs: o.stopTimeoutMs ?? SNAPSHOT_DEFAULTS.stopTimeoutMs,
+              signal: o.signal,
+            });
+      return { ...selected, items, skipped: skippedOutcomes(plan) };
     }),
   );
   failures.settle(regions);
   const targets = done.flatMap((d) => d.targets);
+  const notSelected = done.flatMap((d) => d.notSelected);
   let items = done.flatMap((d) => d.items);
   const skipped = done.flatMap((d) => d.skipped);
   const answered = regions.filter((r) => !failures.has(r));
-  for (const id of missingIds(o.selection, targets)) {
+  for (const n of notSelected) {
+    skipped.push({
+      region: n.region,
+      instanceId: n.instanceId,
+      volumeId: undefined,
+      device: undefined,
+      series: undefined,
+      snapshotId: undefined,
+      state: 'skipped',
+      error: undefined,
+      note: n.reason,
+    });
+  }
+  for (const id of missingIds(o.selection, targets, notSelected)) {
     skipped.push({
       region: answered.join(','),
       instanceId: id.startsWith('i-') ? id : undefined,
@@ -138,6 +181,7 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
     dryRun: o.dryRun === true,
     regions,
     items,
+    collisions,
     regionErrors: failures.all,
     counts: countStates(items),
   };
@@ -174,10 +218,52 @@ async function waitAndUpdate(
   }
 }
 
+/** The usage error of a refused plan: one line naming the volumes and the key, and a hint. */
+export function collisionError(collisions: readonly SeriesCollision[]): CairnError {
+  const [first] = collisions;
+  const regions = [...new Set(collisions.map((c) => c.region))].join(', ');
+  const more = collisions.length > 1 ? ` (and ${collisions.length - 1} more series)` : '';
+  return new CairnError(
+    'USAGE',
+    `${first ? describeCollision(first) : 'series collision'}${more}; nothing was created in ${regions}`,
+    {
+      hint: `a series holds at most one snapshot per run: make the key tell the volumes apart, e.g. add {device} or {volume} (placeholders: ${placeholderList()})`,
+    },
+  );
+}
+
+/**
+ * The last line of a create summary: how many volumes ended in which state, or with a dry run
+ * what would be done, e.g. `dry run: would create 3 snapshot(s), skip 1; nothing was created`.
+ */
+export function createSummaryLine(r: SnapshotCreateResult): string {
+  const n = (state: string): number => r.items.filter((x) => x.state === state).length;
+  const failed = r.items.filter(isFailure).length;
+  const tail = [
+    n('skipped') ? `${r.dryRun ? 'skip' : 'skipped'} ${n('skipped')}` : '',
+    failed ? `${failed} ${r.dryRun ? 'refused' : 'failed'}` : '',
+  ].filter(Boolean);
+  if (r.dryRun) {
+    const planned = r.items.filter((x) => x.state === 'planned');
+    const stops = new Set(
+      planned.filter((x) => x.note === STOP_NOTE && x.instanceId).map((x) => x.instanceId),
+    ).size;
+    return `dry run: would create ${planned.length} snapshot(s)${stops ? ` (stopping ${stops} instance(s) first and starting them again)` : ''}${tail.length ? `, ${tail.join(', ')}` : ''}; nothing was created (run ${r.runId})`;
+  }
+  const counts = Object.entries(r.counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  return `${counts || 'no volumes'} (run ${r.runId})`;
+}
+
 export function createSummary(r: SnapshotCreateResult): { ok: boolean; subject: string; body: string } {
   const failed = r.items.filter(isFailure);
   const made = r.items.filter((x) => x.snapshotId).length;
-  const ok = failed.length === 0 && r.regionErrors.length === 0 && !r.items.some((x) => x.error);
+  const ok =
+    failed.length === 0 &&
+    r.regionErrors.length === 0 &&
+    r.collisions.length === 0 &&
+    !r.items.some((x) => x.error);
   const subject = `cairn snapshot create: ${made} snapshot(s)${failed.length ? `, ${failed.length} FAILED` : ''}${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) failed` : ''}`;
   const lines = [
     `run ${r.runId} in ${r.regions.join(', ')}`,

@@ -1,9 +1,10 @@
 import type { Clock } from '../core/clock.js';
-import { isCairnError } from '../core/errors.js';
+import { CairnError, isCairnError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import { awsMessage } from '../aws/aws-errors.js';
 import { InstanceWatcher } from './instance-watch.js';
 import type { VolumeOutcome } from './outcome.js';
+import { describeCollision } from './plan-create.js';
 import type { CreatePlan, CreateRequest } from './plan-create.js';
 import { outcomeRow as row } from './create-outcomes.js';
 import type { Ec2Api } from './ports.js';
@@ -25,6 +26,12 @@ export interface ExecuteCreateOptions {
  * stopped first where asked and always started again, even when their snapshot failed.
  */
 export async function executeCreate(plan: CreatePlan, o: ExecuteCreateOptions): Promise<VolumeOutcome[]> {
+  const [collision] = plan.collisions;
+  if (collision) {
+    throw new CairnError('USAGE', `${describeCollision(collision)}; nothing was created`, {
+      hint: 'a series holds at most one snapshot per run',
+    });
+  }
   const watchers = new Map<string, InstanceWatcher>();
   const watcher = (region: string): InstanceWatcher => {
     let w = watchers.get(region);
@@ -75,10 +82,14 @@ async function runRequest(
       await stopAndWait(o.api, watcher, r.region, id, o.stopTimeoutMs);
     } catch (err) {
       const msg = isCairnError(err) ? err.message : awsMessage(err);
+      // Only an instance that left `running` was started again: one whose StopInstances failed
+      // is still running, and the summary must not claim otherwise.
+      const before = await watcher.stateOf(id).catch(() => 'unknown');
       const restart = await ensureStarted(o.api, watcher, r.region, id, o.stopTimeoutMs);
-      return r.volumes.map((v) =>
-        row(r, v, { error: restart ? `${msg}; ${restart}` : `${msg}; started it again` }),
-      );
+      const after =
+        restart ??
+        (before === 'running' || before === 'pending' ? `it is still ${before}` : 'started it again');
+      return r.volumes.map((v) => row(r, v, { error: `${msg}; ${after}` }));
     }
   }
   let out: VolumeOutcome[];
@@ -155,8 +166,9 @@ async function create(r: CreateRequest, o: ExecuteCreateOptions): Promise<Volume
     try {
       await o.api.tagSnapshots(r.region, [c.snapshotId], tags);
     } catch (err) {
+      // A snapshot without its series tag would fall into a series of its own: report it.
       const x = out.find((y) => y.volumeId === volumeId);
-      if (x) x.note = `series tag not written: ${awsMessage(err)}`;
+      if (x) x.error = `series tag not written: ${awsMessage(err)}`;
     }
   }
   return out;

@@ -69,3 +69,33 @@ test('the newest completed per series, to each destination without it, with tags
   assert.equal(t['cairn:run'], 'r1');
   assert.ok(!Object.keys(t).some((k) => k.startsWith('cairn:series:')));
 });
+
+test('a collided source series is not copied; copies keep the run of their original; tags within 50', () => {
+  const src = [
+    { ...snap('s1', 'web', '2026-01-01', 'completed', { 'cairn:run': 'r1' }), volumeId: 'vol-1' },
+    { ...snap('s2', 'web', '2026-01-01T00:00:01Z', 'completed', { 'cairn:run': 'r1' }), volumeId: 'vol-2' },
+  ];
+  src[1]!.tags = { 'cairn:managed': 'true', 'cairn:series': 'web', 'cairn:run': 'r1' };
+  const lots = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`T${i}`, 'v']));
+  const good = snap('g1', 'app', '2026-01-02', 'completed', { ...lots, 'cairn:protected': 'true' });
+  const plan = planCopy([...src, good], 'us-east-1', new Map([['eu-west-1', []]]), 'copy-run');
+  assert.deepEqual(
+    plan.collisions.map((c) => c.series),
+    ['web'],
+  );
+  assert.ok(
+    plan.skipped.some((s) => s.series === 'web' && s.collision && /series collision: run r1/.test(s.reason)),
+  );
+  assert.deepEqual(
+    plan.copies.map((c) => c.sourceId),
+    ['g1'],
+  );
+  const [c] = plan.copies;
+  assert.ok(c);
+  assert.ok(Object.keys(c.tags).length <= 50, String(Object.keys(c.tags).length));
+  assert.equal(c.tags['cairn:source-run'], 'r0');
+  assert.equal(c.tags['cairn:run'], 'copy-run');
+  assert.equal(c.tags['cairn:protected'], 'true', 'cairn tags are carried before user tags');
+  assert.equal(c.tags['cairn:series'], 'app');
+  assert.match(c.notes.join(), /^tags of g1 not copied \(EC2 allows 50 tags per snapshot\): /);
+});

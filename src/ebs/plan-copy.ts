@@ -1,3 +1,7 @@
+import { describeTrimCollision, findCollisions } from './collisions.js';
+import type { TrimCollision } from './collisions.js';
+import { toCandidates } from './plan-trim.js';
+import { planOwnTags } from './tag-budget.js';
 import { carriedTags, factsOf, seriesOf, TAG } from './tags.js';
 import type { Ec2Snapshot, Tags } from './types.js';
 
@@ -9,6 +13,8 @@ export interface CopyItem {
   dest: string;
   description: string;
   tags: Tags;
+  /** Tags of the source left out to stay within EC2's 50 per snapshot. */
+  notes: string[];
 }
 
 export interface CopySkip {
@@ -18,11 +24,15 @@ export interface CopySkip {
   reason: string;
   /** An existing copy that makes this one unnecessary. */
   existing?: string | undefined;
+  /** True when the series is refused: one run holds snapshots of two volumes in it. */
+  collision?: boolean | undefined;
 }
 
 export interface CopyPlan {
   copies: CopyItem[];
   skipped: CopySkip[];
+  /** Source series where one run holds two snapshots: not copied anywhere. */
+  collisions: TrimCollision[];
 }
 
 /** The newest completed snapshot of each series. */
@@ -50,10 +60,23 @@ export function planCopy(
 ): CopyPlan {
   const copies: CopyItem[] = [];
   const skipped: CopySkip[] = [];
-  const newest = newestCompleted(sources);
+  // A series holds at most one snapshot per run; one that does not cannot say which volume's
+  // snapshot is "the newest of the series", so it is not copied at all.
+  const collisions = findCollisions(toCandidates(sources, new Map()));
+  const collided = new Set(collisions.map((c) => c.series));
+  for (const c of collisions) {
+    skipped.push({
+      series: c.series,
+      dest: undefined,
+      sourceId: undefined,
+      reason: `series collision: ${describeTrimCollision(c)}; not copied`,
+      collision: true,
+    });
+  }
+  const newest = newestCompleted(sources.filter((s) => !collided.has(seriesOf(s))));
   for (const s of sources) {
     const series = seriesOf(s);
-    if (!newest.has(series) && !skipped.some((x) => x.series === series)) {
+    if (!newest.has(series) && !collided.has(series) && !skipped.some((x) => x.series === series)) {
       skipped.push({
         series,
         dest: undefined,
@@ -81,6 +104,29 @@ export function planCopy(
         continue;
       }
       const f = factsOf(s);
+      const sourceRun = s.tags[TAG.sourceRun] ?? s.tags[TAG.run];
+      const carried = carriedTags(s.tags);
+      const cairnCarried = Object.fromEntries(
+        Object.entries(carried).filter(([k]) => k.startsWith('cairn:')),
+      );
+      const userCarried = Object.fromEntries(
+        Object.entries(carried).filter(([k]) => !k.startsWith('cairn:')),
+      );
+      const own = planOwnTags(
+        {
+          ...cairnCarried,
+          [TAG.managed]: 'true',
+          [TAG.series]: series,
+          [TAG.volume]: f.volume,
+          ...(f.device ? { [TAG.device]: f.device } : {}),
+          [TAG.sourceSnapshot]: s.id,
+          [TAG.sourceRegion]: sourceRegion,
+          [TAG.run]: runId,
+          ...(sourceRun ? { [TAG.sourceRun]: sourceRun } : {}),
+        },
+        userCarried,
+        `tags of ${s.id}`,
+      );
       copies.push({
         series,
         sourceRegion,
@@ -91,18 +137,10 @@ export function planCopy(
           0,
           255,
         ),
-        tags: {
-          ...carriedTags(s.tags),
-          [TAG.managed]: 'true',
-          [TAG.series]: series,
-          [TAG.volume]: f.volume,
-          ...(f.device ? { [TAG.device]: f.device } : {}),
-          [TAG.sourceSnapshot]: s.id,
-          [TAG.sourceRegion]: sourceRegion,
-          [TAG.run]: runId,
-        },
+        tags: own.tags,
+        notes: own.notes,
       });
     }
   }
-  return { copies, skipped };
+  return { copies, skipped, collisions };
 }

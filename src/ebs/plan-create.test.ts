@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LATE_TAG_KEYS } from '../aws/iam.js';
-import { planCreate } from './plan-create.js';
+import { describeCollision, planCreate } from './plan-create.js';
 import type { CreateOptions } from './plan-create.js';
 import type { Target } from './select.js';
 import { seriesKey } from './series.js';
@@ -116,4 +116,82 @@ test('series keys follow the template and survive volume replacement', () => {
     'pg//dev/sdb',
   );
   assert.equal(seriesKey('{name}:{device}', { volumeId: 'vol-9' }), 'vol-9');
+});
+
+test('{volume-tag:KEY} reads each volume its own tags: three disks, three series', () => {
+  const t = instance('i-1', 'running', 3, { Name: 'web-1' });
+  assert.equal(t.kind, 'instance');
+  if (t.kind !== 'instance') return;
+  t.volumes = t.volumes.map((v, i) => ({ ...v, tags: { Name: ['root', 'data', 'logs'][i] ?? '' } }));
+  const plan = planCreate([t], { ...o, seriesTemplate: '{name}:{volume-tag:Name}' });
+  assert.deepEqual(
+    plan.requests[0]?.volumes.map((v) => v.series),
+    ['web-1:root', 'web-1:data', 'web-1:logs'],
+  );
+  assert.deepEqual(plan.collisions, []);
+});
+
+test('a plan that puts two volumes into one series is refused with both volumes and the key', () => {
+  const plan = planCreate([instance('i-1', 'running', 2, { Name: 'db' }), instance('i-2', 'running', 1)], {
+    ...o,
+    seriesTemplate: '{name}',
+  });
+  assert.equal(plan.collisions.length, 1);
+  const [c] = plan.collisions;
+  assert.ok(c);
+  assert.deepEqual(
+    c.volumes.map((v) => v.volumeId),
+    ['vol-i-10', 'vol-i-11'],
+  );
+  assert.equal(
+    describeCollision(c),
+    'the series key "{name}" puts vol-i-10 (/dev/xvda of i-1) and vol-i-11 (/dev/sdf of i-1) into one series "db" in us-east-1',
+  );
+  // Across instances too: {tag:Role} of two instances with the same role.
+  const role = { Name: 'x', Role: 'web' };
+  const two = planCreate([instance('i-3', 'running', 1, role), instance('i-4', 'running', 1, role)], {
+    ...o,
+    seriesTemplate: '{tag:Role}:{device}',
+  });
+  assert.deepEqual(
+    two.collisions.map((x) => [x.series, x.volumes.map((v) => v.instanceId)]),
+    [['web:/dev/xvda', ['i-3', 'i-4']]],
+  );
+});
+
+test('tag budget: copied instance tags go first, named; series and identity tags always fit', () => {
+  const many = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`T${i}`, 'v']));
+  for (const n of [1, 2, 20, 46, 47, 48, 60]) {
+    for (const perVolume of [false, true]) {
+      const plan = planCreate([instance('i-7', 'running', n, { Name: 'n', ...many })], {
+        ...o,
+        perVolume,
+        copyTags: true,
+        protect: true,
+        label: 'nightly',
+      });
+      const r = plan.requests[0];
+      assert.ok(r);
+      for (const v of r.volumes) {
+        const own: Record<string, string> = perVolume ? (r.volumeTags[v.volumeId] ?? {}) : r.tags;
+        const late: Record<string, string> = r.lateTags[v.volumeId] ?? {};
+        const total: Record<string, string> = { ...own, ...late };
+        assert.ok(
+          Object.keys(total).length <= 50,
+          `${n} volumes, perVolume ${perVolume}: ${Object.keys(total).length}`,
+        );
+        assert.equal(total['cairn:series'] ?? total[`cairn:series:${v.volumeId}`], v.series);
+        for (const k of ['cairn:managed', 'cairn:run', 'cairn:instance', 'cairn:protected', 'cairn:label'])
+          assert.ok(k in own, `${k} at creation`);
+      }
+      const dropped = Object.keys({ Name: 'n', ...many }).filter(
+        (k) => !(k in r.tags) && !(k in (r.volumeTags[r.volumes[0]?.volumeId ?? ''] ?? {})),
+      );
+      if (dropped.length) {
+        const note = r.notes.find((x) => x.startsWith('instance tags not copied'));
+        assert.ok(note, `${n}: ${r.notes.join(' | ')}`);
+        for (const k of dropped) assert.ok(note.split(': ')[1]?.split(', ').includes(k), `${k} named`);
+      }
+    }
+  }
 });

@@ -1,6 +1,7 @@
 import { seriesKey } from './series.js';
 import type { Target } from './select.js';
-import { deviceTagOf, MAX_TAGS, seriesTagOf, TAG } from './tags.js';
+import { planOwnTags, planSharedTags } from './tag-budget.js';
+import { TAG } from './tags.js';
 import type { Tags } from './types.js';
 
 export type CreateMode = 'live' | 'stop' | 'stopped';
@@ -56,9 +57,23 @@ export interface SkippedVolume {
   reason: string;
 }
 
+/** Two or more volumes the series key puts into one series: the plan is refused. */
+export interface SeriesCollision {
+  region: string;
+  /** The series key template that made the series. */
+  template: string;
+  series: string;
+  volumes: { volumeId: string; device: string | undefined; instanceId: string | undefined }[];
+}
+
 export interface CreatePlan {
   requests: CreateRequest[];
   skipped: SkippedVolume[];
+  /**
+   * A series holds at most one snapshot per run: when the key puts two volumes into one series,
+   * the plan is refused (nothing may be created) and these say why.
+   */
+  collisions: SeriesCollision[];
 }
 
 const userTags = (t: Tags): Tags =>
@@ -108,6 +123,7 @@ export function planCreate(targets: readonly Target[], o: CreateOptions): Create
         instanceId: i.id,
         instanceTags: i.tags,
         volumeId: a.volumeId,
+        volumeTags: a.tags,
         device: a.device,
       });
       if (excluded.has(a.device)) {
@@ -148,40 +164,25 @@ export function planCreate(targets: readonly Target[], o: CreateOptions): Create
     const notes: string[] = [];
     const volumeTags: Record<string, Tags> = {};
     for (const p of planned) {
-      volumeTags[p.volumeId] = {
-        ...copied,
-        ...base,
-        [TAG.volume]: p.volumeId,
-        [TAG.series]: p.series,
-        ...(p.device ? { [TAG.device]: p.device } : {}),
-      };
+      const own = planOwnTags(
+        {
+          ...base,
+          [TAG.volume]: p.volumeId,
+          [TAG.series]: p.series,
+          ...(p.device ? { [TAG.device]: p.device } : {}),
+        },
+        copied,
+      );
+      volumeTags[p.volumeId] = own.tags;
+      if (o.perVolume) for (const n of own.notes) if (!notes.includes(n)) notes.push(n);
     }
     let tags: Tags = base;
-    const lateTags: Record<string, Tags> = {};
+    let lateTags: Record<string, Tags> = {};
     if (!o.perVolume) {
-      const perVolume: Tags = {};
-      const devices: Tags = {};
-      for (const p of planned) {
-        perVolume[seriesTagOf(p.volumeId)] = p.series;
-        if (p.device) devices[deviceTagOf(p.volumeId)] = p.device;
-      }
-      const room = MAX_TAGS - Object.keys(base).length;
-      const fit = fitTags(room, perVolume, devices, copied, notes);
-      tags = { ...fit.copied, ...base, ...fit.devices, ...fit.series };
-      for (const [k, v] of Object.entries(perVolume)) {
-        if (fit.series[k] !== undefined) continue;
-        const volumeId = k.slice(TAG.series.length + 1);
-        lateTags[volumeId] = { [TAG.series]: v, [TAG.volume]: volumeId };
-      }
-    } else if (Object.keys(copied).length + Object.keys(base).length + 3 > MAX_TAGS) {
-      notes.push('some instance tags were not copied (EC2 allows 50 tags per snapshot)');
-      const keep = Object.keys(copied).slice(0, MAX_TAGS - Object.keys(base).length - 3);
-      for (const id of Object.keys(volumeTags)) {
-        const t0 = volumeTags[id] ?? {};
-        volumeTags[id] = Object.fromEntries(
-          Object.entries(t0).filter(([k]) => !(k in copied) || keep.includes(k)),
-        );
-      }
+      const shared = planSharedTags(base, planned, copied);
+      tags = shared.tags;
+      lateTags = shared.lateTags;
+      notes.push(...shared.notes);
     }
     requests.push({
       region: t.region,
@@ -198,7 +199,32 @@ export function planCreate(targets: readonly Target[], o: CreateOptions): Create
       notes,
     });
   }
-  return { requests, skipped };
+  return { requests, skipped, collisions: collisionsOf(requests, o.seriesTemplate) };
+}
+
+/** Series that more than one volume of the plan would go into (per region: series are per region). */
+function collisionsOf(requests: readonly CreateRequest[], template: string): SeriesCollision[] {
+  const bySeries = new Map<string, SeriesCollision>();
+  for (const r of requests) {
+    for (const v of r.volumes) {
+      const key = `${r.region}\u0000${v.series}`;
+      const c = bySeries.get(key) ?? { region: r.region, template, series: v.series, volumes: [] };
+      if (!c.volumes.some((x) => x.volumeId === v.volumeId))
+        c.volumes.push({ volumeId: v.volumeId, device: v.device, instanceId: r.instanceId });
+      bySeries.set(key, c);
+    }
+  }
+  return [...bySeries.values()].filter((c) => c.volumes.length > 1);
+}
+
+/** One line naming the volumes and the key, e.g. for a usage error. */
+export function describeCollision(c: SeriesCollision): string {
+  const vols = c.volumes.map(
+    (v) => `${v.volumeId}${v.device ? ` (${v.device}${v.instanceId ? ` of ${v.instanceId}` : ''})` : ''}`,
+  );
+  const named =
+    vols.length > 2 ? `${vols.slice(0, -1).join(', ')} and ${vols.at(-1) ?? ''}` : vols.join(' and ');
+  return `the series key "${c.template}" puts ${named} into one series "${c.series}" in ${c.region}`;
 }
 
 function refusal(state: string, mode: CreateMode): string | undefined {
@@ -213,25 +239,4 @@ function refusal(state: string, mode: CreateMode): string | undefined {
 
 function describe(what: string, label: string | undefined): string {
   return `cairn: ${what}${label ? ` - ${label}` : ''}`.slice(0, 255);
-}
-
-/** Per-volume series tags first, then device tags, then copied instance tags, within `room`. */
-function fitTags(
-  room: number,
-  series: Tags,
-  devices: Tags,
-  copied: Tags,
-  notes: string[],
-): { series: Tags; devices: Tags; copied: Tags } {
-  const take = (t: Tags, n: number): Tags => Object.fromEntries(Object.entries(t).slice(0, Math.max(0, n)));
-  const s = take(series, room);
-  const d = take(devices, room - Object.keys(s).length);
-  const c = take(copied, room - Object.keys(s).length - Object.keys(d).length);
-  if (Object.keys(c).length < Object.keys(copied).length)
-    notes.push('some instance tags were not copied (EC2 allows 50 tags per snapshot)');
-  if (Object.keys(d).length < Object.keys(devices).length)
-    notes.push('device tags left out: too many volumes for one tag set');
-  if (Object.keys(s).length < Object.keys(series).length)
-    notes.push('series tags of some volumes are added after creation');
-  return { series: s, devices: d, copied: c };
 }

@@ -73,3 +73,48 @@ test('100,000 snapshots in 250 series are planned as each series alone would be'
   const kept = new Set(one.keep.map((k) => k.item.time.getTime()));
   for (const k of plan.keep) assert.ok(kept.has(k.item.time.getTime()));
 });
+
+test('a series where one run holds two volumes is kept whole and reported; others are trimmed', () => {
+  const at = (d: number) => new Date(now.getTime() - d * 86_400_000);
+  const c = (
+    id: string,
+    series: string,
+    volume: string,
+    run: string | undefined,
+    d: number,
+  ): TrimCandidate => ({
+    id,
+    time: at(d),
+    region: 'us-east-1',
+    series,
+    state: 'completed',
+    protected: false,
+    image: undefined,
+    run: run ?? `started ${at(d).toISOString()}`,
+    volume,
+  });
+  const snaps = [
+    c('a1', 'web', 'vol-a', 'r1', 3),
+    c('b1', 'web', 'vol-b', 'r1', 3),
+    c('a2', 'web', 'vol-a', 'r2', 2),
+    c('x1', 'db', 'vol-x', 'r1', 3),
+    c('x2', 'db', 'vol-x', 'r1', 2.5), // the same volume twice in one run is no collision
+    c('y3', 'db', 'vol-y', 'r3', 1), // a replaced volume continues the series
+    c('u1', 'old', 'vol-u', undefined, 2),
+    c('v1', 'old', 'vol-v', undefined, 2),
+  ];
+  const plan = planTrim(snaps, { last: 1 }, now);
+  assert.deepEqual(
+    plan.collisions.map((x) => [x.series, x.runs, x.snapshots.map((s) => s.id)]),
+    [
+      ['web', ['r1'], ['a1', 'b1']],
+      ['old', [`started ${at(2).toISOString()}`], ['u1', 'v1']],
+    ],
+  );
+  assert.deepEqual(plan.remove.map((r) => r.item.id).sort(), ['x1', 'x2']);
+  for (const k of plan.keep.filter((x) => x.item.series !== 'db'))
+    assert.match(
+      k.reasons.join(),
+      /^series collision: run .* holds snapshots of .*; nothing in this series is deleted$/,
+    );
+});

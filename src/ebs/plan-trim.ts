@@ -2,7 +2,9 @@ import { formatMs } from '../core/duration.js';
 import { isAfterNow } from '../core/clock-skew.js';
 import { planRetention } from '../core/retention.js';
 import type { Kept, RetentionPolicy, Removed } from '../core/retention.js';
-import { factsOf, seriesOf } from './tags.js';
+import { collisionIn, describeTrimCollision } from './collisions.js';
+import type { TrimCollision } from './collisions.js';
+import { factsOf, runOf, seriesOf } from './tags.js';
 import type { Ec2Snapshot } from './types.js';
 
 /** A snapshot as trim sees it. */
@@ -15,11 +17,16 @@ export interface TrimCandidate {
   protected: boolean;
   /** The AMI that uses it, if any. */
   image: string | undefined;
+  /** The run that made it (see runOf); unknown: it takes part in no collision check. */
+  run?: string | undefined;
+  /** The volume it is a snapshot of (for a copy: of the original). */
+  volume?: string | undefined;
 }
 
 export interface TrimPlan {
   keep: Kept<TrimCandidate>[];
   remove: Removed<TrimCandidate>[];
+  collisions: TrimCollision[];
 }
 
 export interface TrimOptions {
@@ -39,6 +46,8 @@ export function toCandidates(
     state: s.state,
     protected: factsOf(s).protected,
     image: images.get(s.id),
+    run: runOf(s),
+    volume: factsOf(s).volume,
   }));
 }
 
@@ -68,7 +77,15 @@ export function planTrim(
   }
   const keep: Kept<TrimCandidate>[] = [];
   let remove: Removed<TrimCandidate>[] = [];
+  const collisions: TrimCollision[] = [];
   for (const group of groups.values()) {
+    const collision = collisionIn(group);
+    if (collision) {
+      collisions.push(collision);
+      const why = `series collision: ${describeTrimCollision(collision)}; nothing in this series is deleted`;
+      keep.push(...group.map((item) => ({ item, reasons: [why] })));
+      continue;
+    }
     const completed: TrimCandidate[] = [];
     for (const s of group) {
       if (s.state === 'completed') completed.push(s);
@@ -108,5 +125,5 @@ export function planTrim(
       })),
     );
   }
-  return { keep, remove };
+  return { keep, remove, collisions };
 }

@@ -24,6 +24,7 @@ import type {
   SnapshotQuery,
   TagFilter,
 } from './ports.js';
+import { presignTagsAsQuery } from './copy-presign.js';
 import { tagFilters, tagList, toInstance, toSnapshot, toVolume } from './sdk-map.js';
 import type { CreatedSnapshot, Ec2Instance, Ec2Snapshot, Ec2Volume, Tags } from './types.js';
 
@@ -261,13 +262,15 @@ export class SdkEc2 implements Ec2Api {
       'CopySnapshot',
       async () => {
         const out = await this.clients.ec2(destRegion).send(
-          new CopySnapshotCommand({
-            SourceRegion: r.sourceRegion,
-            SourceSnapshotId: r.sourceSnapshotId,
-            Description: r.description,
-            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList(r.tags) }],
-            ...(r.kmsKeyId ? { Encrypted: true, KmsKeyId: r.kmsKeyId } : {}),
-          }),
+          presignTagsAsQuery(
+            new CopySnapshotCommand({
+              SourceRegion: r.sourceRegion,
+              SourceSnapshotId: r.sourceSnapshotId,
+              Description: r.description,
+              TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList(r.tags) }],
+              ...(r.kmsKeyId ? { Encrypted: true, KmsKeyId: r.kmsKeyId } : {}),
+            }),
+          ),
         );
         return out.SnapshotId ?? '';
       },

@@ -78,11 +78,31 @@ const bad = (m: string): CairnError =>
     hint: `e.g. --filter '{"instances": ["i-0abc"], "tags": {"tag:Env": "PROD"}}'`,
   });
 
+/** An instance the selection named by id that exists but does not match its tags. */
+export interface NotSelected {
+  region: string;
+  instanceId: string;
+  reason: string;
+}
+
+export interface SelectOptions {
+  /** Look up the tags of every attached volume (a series key with {volume-tag:KEY} needs them). */
+  volumeTags?: boolean | undefined;
+}
+
 /** Finds the instances and volumes a selection names in one region. */
-export async function selectTargets(api: Ec2Api, region: string, sel: Selection): Promise<Target[]> {
-  const out: Target[] = [];
+export async function selectTargets(
+  api: Ec2Api,
+  region: string,
+  sel: Selection,
+  o: SelectOptions = {},
+): Promise<{ targets: Target[]; notSelected: NotSelected[] }> {
+  const out: InstanceTarget[] = [];
+  const standalone: VolumeTarget[] = [];
+  const notSelected: NotSelected[] = [];
   const seen = new Set<string>();
-  if (sel.instanceIds.length || Object.keys(sel.tags).length) {
+  const hasTags = Object.keys(sel.tags).length > 0;
+  if (sel.instanceIds.length || hasTags) {
     const found = await api.findInstances(region, {
       ids: sel.instanceIds.length ? sel.instanceIds : undefined,
       tags: sel.tags,
@@ -91,13 +111,21 @@ export async function selectTargets(api: Ec2Api, region: string, sel: Selection)
       seen.add(instance.id);
       out.push({ kind: 'instance', region, instance, volumes: instance.volumes });
     }
+    const unmatched = sel.instanceIds.filter((id) => !seen.has(id));
+    if (hasTags && unmatched.length) {
+      for (const i of await api.findInstances(region, { ids: unmatched })) {
+        notSelected.push({ region, instanceId: i.id, reason: `not selected: ${lacking(i.tags, sel.tags)}` });
+      }
+    }
   }
+  const known = new Map<string, Ec2Volume>();
   if (sel.volumeIds.length) {
     const volumes = await api.findVolumes(region, sel.volumeIds);
     const byInstance = new Map<string, AttachedVolume[]>();
     for (const v of volumes) {
+      known.set(v.id, v);
       if (!v.attachment) {
-        out.push({ kind: 'volume', region, volume: v });
+        standalone.push({ kind: 'volume', region, volume: v });
         continue;
       }
       if (seen.has(v.attachment.instanceId)) continue;
@@ -111,12 +139,43 @@ export async function selectTargets(api: Ec2Api, region: string, sel: Selection)
       }
     }
   }
-  return out;
+  if (o.volumeTags) {
+    const missing = out.flatMap((t) => t.volumes.map((v) => v.volumeId)).filter((id) => !known.has(id));
+    if (missing.length) for (const v of await api.findVolumes(region, missing)) known.set(v.id, v);
+    for (const t of out)
+      t.volumes = t.volumes.map((v) => ({ ...v, tags: known.get(v.volumeId)?.tags ?? {} }));
+  }
+  return { targets: [...out, ...standalone], notSelected };
 }
 
-/** Ids the selection named that no region had. */
-export function missingIds(sel: Selection, targets: readonly Target[]): string[] {
-  const found = new Set<string>();
+/** Which of the selecting tags an instance lacks, e.g. `lacks tag Env=prod (it has Env=dev)`. */
+function lacking(tags: Record<string, string>, want: TagFilter): string {
+  const misses = Object.entries(want)
+    .filter(([k, values]) => !values.some((v) => globMatch(v, tags[k])))
+    .map(([k, values]) => {
+      const has = tags[k] === undefined ? 'no such tag' : `it has ${k}=${tags[k]}`;
+      return `lacks tag ${k}=${values.join('|')} (${has})`;
+    });
+  return misses.join('; ') || 'does not match the selecting tags';
+}
+
+/** EC2's filter wildcards: `*` any run, `?` one character; case-sensitive. */
+function globMatch(pattern: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 's').test(value);
+}
+
+/** Ids the selection named that no region had (nor reported as not selected). */
+export function missingIds(
+  sel: Selection,
+  targets: readonly Target[],
+  notSelected: readonly NotSelected[] = [],
+): string[] {
+  const found = new Set<string>(notSelected.map((n) => n.instanceId));
   for (const t of targets) {
     if (t.kind === 'volume') found.add(t.volume.id);
     else {

@@ -9,6 +9,25 @@ import type { Tags } from './types.js';
  */
 export const DEFAULT_SERIES_KEY = '{name}:{device}';
 
+/** Every placeholder a series key may use, with what it stands for (for help texts and hints). */
+export const SERIES_PLACEHOLDERS: readonly (readonly [placeholder: string, meaning: string])[] = [
+  [
+    '{name}',
+    "the instance's Name tag, else the instance id (a volume on its own: its Name tag, else its id)",
+  ],
+  ['{instance}', 'the instance id'],
+  ['{device}', 'the device name, e.g. /dev/sdf'],
+  ['{volume}', 'the volume id (a replaced volume starts a new series)'],
+  ['{tag:KEY}', "the instance's tag KEY (a volume on its own: the volume's)"],
+  ['{volume-tag:KEY}', "the volume's own tag KEY"],
+];
+
+/** `{name}, {instance}, …, {volume-tag:KEY}`: the placeholders in one line. */
+export const placeholderList = (): string => SERIES_PLACEHOLDERS.map(([p]) => p).join(', ');
+
+/** True when keys built from `template` need the volumes' own tags. */
+export const needsVolumeTags = (template: string): boolean => template.includes('{volume-tag:');
+
 export interface SeriesInput {
   instanceId?: string | undefined;
   instanceTags?: Tags | undefined;
@@ -25,7 +44,7 @@ export function checkSeriesTemplate(template: string): string {
     const [, name = '', arg] = m;
     if (!KNOWN.has(name) || ((name === 'tag' || name === 'volume-tag') && !arg)) {
       throw new CairnError('USAGE', `unknown placeholder ${m[0]} in the series key "${template}"`, {
-        hint: 'use {name}, {instance}, {device}, {volume}, {tag:KEY} or {volume-tag:KEY}',
+        hint: `use ${placeholderList()}`,
       });
     }
   }

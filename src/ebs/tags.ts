@@ -14,6 +14,8 @@ export const TAG = {
   label: 'cairn:label',
   sourceSnapshot: 'cairn:source-snapshot',
   sourceRegion: 'cairn:source-region',
+  /** On a copy: the run that made the original (a copy's own cairn:run is the copy run). */
+  sourceRun: 'cairn:source-run',
 } as const;
 
 /**
@@ -56,6 +58,15 @@ export function factsOf(s: Ec2Snapshot): SnapshotFacts {
   };
 }
 
+/**
+ * The run a snapshot belongs to, for the rule "one snapshot per series and run": the run that
+ * made the original (a copy keeps it in cairn:source-run), else its start time (snapshots made
+ * before runs were tagged, or by hand).
+ */
+export function runOf(s: Ec2Snapshot): string {
+  return s.tags[TAG.sourceRun] ?? s.tags[TAG.run] ?? `started ${s.startTime.toISOString()}`;
+}
+
 /** The series of a snapshot; one cairn did not make is its own series per volume. */
 export function seriesOf(s: Ec2Snapshot): string {
   return factsOf(s).series ?? `volume:${s.volumeId}`;
@@ -65,7 +76,8 @@ export function seriesOf(s: Ec2Snapshot): string {
 export function carriedTags(t: Tags): Tags {
   const out: Tags = {};
   for (const [k, v] of Object.entries(t)) {
-    if (k.startsWith(`${TAG.series}:`) || k.startsWith(`${TAG.device}:`) || k === TAG.run) continue;
+    if (k.startsWith(`${TAG.series}:`) || k.startsWith(`${TAG.device}:`)) continue;
+    if (k === TAG.run || k === TAG.sourceRun) continue;
     if (k.toLowerCase().startsWith('aws:')) continue;
     out[k] = v;
   }

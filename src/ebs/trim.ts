@@ -12,6 +12,8 @@ import type { SnapshotFilter } from './list-managed.js';
 import type { NotifyTargets } from './notify.js';
 import { clip, sendSummary } from './notify.js';
 import type { RegionFailure } from './outcome.js';
+import { describeTrimCollision } from './collisions.js';
+import type { TrimCollision } from './collisions.js';
 import { planTrim, toCandidates } from './plan-trim.js';
 import type { Ec2Api, Notifier } from './ports.js';
 import { RegionFailures } from './region-failures.js';
@@ -49,6 +51,11 @@ export interface SnapshotTrimResult {
   deleted: number;
   kept: number;
   failed: number;
+  /**
+   * Series where one run holds two snapshots (of different volumes): nothing in them was
+   * deleted. Not empty means the result is not ok (the CLI exits with 8).
+   */
+  collisions: TrimCollision[];
   regionErrors: RegionFailure[];
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
   /** Clock-skew warnings: snapshots dated in the future, kept and not used to measure any rule. */
@@ -158,6 +165,7 @@ export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrim
     deleted: all.filter((r) => r.action === 'deleted').length,
     kept: all.filter((r) => r.action === 'keep').length,
     failed: all.filter((r) => r.action === 'failed').length,
+    collisions: plan.collisions,
     regionErrors: failures.all,
     warnings: skew ? [skew.message] : [],
   };
@@ -167,10 +175,11 @@ export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrim
 }
 
 export function trimSummary(r: SnapshotTrimResult): { ok: boolean; subject: string; body: string } {
-  const ok = r.failed === 0 && r.regionErrors.length === 0;
-  const subject = `cairn snapshot trim: ${r.deleted} deleted, ${r.kept} kept${r.failed ? `, ${r.failed} FAILED` : ''}`;
+  const ok = r.failed === 0 && r.regionErrors.length === 0 && r.collisions.length === 0;
+  const subject = `cairn snapshot trim: ${r.deleted} deleted, ${r.kept} kept${r.failed ? `, ${r.failed} FAILED` : ''}${r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : ''}`;
   const lines = [
     `regions: ${r.regions.join(', ')}`,
+    ...clip(r.collisions.map((c) => `COLLISION ${describeTrimCollision(c)}: nothing in it deleted`)),
     ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
     ...r.warnings.map((w) => `warning: ${w}`),
     ...clip(

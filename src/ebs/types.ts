@@ -4,6 +4,8 @@ export type Tags = Record<string, string>;
 export interface AttachedVolume {
   volumeId: string;
   device: string;
+  /** The volume's own tags, when they were looked up (DescribeVolumes). */
+  tags?: Tags | undefined;
 }
 
 export interface Ec2Instance {

@@ -73,6 +73,8 @@ test('--stop: an instance whose stop fails is reported, left running, and the ot
     const row = r.json.items.find((i) => i.instanceId === bad.instanceId);
     assert.equal(row?.state, 'failed');
     assert.match(row?.error ?? '', /could not stop .*UnsupportedOperation/);
+    assert.doesNotMatch(row?.error ?? '', /started it again/, 'it was never stopped');
+    assert.match(row?.error ?? '', /; it is still running$/);
     assert.equal(r.json.items.find((i) => i.series === 'good:/dev/xvda')?.state, 'pending');
     assert.equal(stateOf(sim, bad.instanceId), 'running');
   });

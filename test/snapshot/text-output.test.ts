@@ -148,7 +148,7 @@ test('list: one row per series with its newest snapshot, age, counts and freshne
     sim.addSnapshot('us-east-1', { startTime: now - 5 * DAY, tags: managed('b') });
     sim.addSnapshot('us-east-1', { state: 'pending', durationMs: 3_600_000, tags: managed('c') });
     const r = await text(sim, ['snapshot', 'list', '--stale-after', '2d']);
-    assert.equal(r.code, 0, r.lines.join('\n'));
+    assert.equal(r.code, 3, 'a stale series makes list exit 3');
     const header = ['REGION', 'SERIES', 'NEWEST', 'AGE', 'COUNT', 'DONE/PENDING/ERROR', 'FRESHNESS'];
     assert.match(r.lines[0] ?? '', row(...header));
     assertAligned(r.lines, header);
@@ -158,6 +158,8 @@ test('list: one row per series with its newest snapshot, age, counts and freshne
     assert.match(r.lines[2] ?? '', row('us-east-1', 'b', at(now - 5 * DAY), '5d', '1', '1/0/0', 'STALE'));
     assert.match(r.lines[3] ?? '', row('us-east-1', 'c', '-', '-', '1', '0/1/0', 'STALE'));
 
+    const fresh = await text(sim, ['snapshot', 'list', '--stale-after', '2d', '--series', 'a']);
+    assert.equal(fresh.code, 0, fresh.lines.join('\n'));
     const none = await text(sim, ['snapshot', 'list', '--series', 'nothing']);
     assert.deepEqual(none.lines, ['no snapshots in us-east-1']);
   });

@@ -161,7 +161,8 @@ test('list shows each series with its newest snapshot, count and freshness', asy
         stale: boolean;
       }[];
     }>(sim, ['snapshot', 'list', '--stale-after', '2d']);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 3, 'web:/dev/xvda is stale');
+    assert.match(r.stderr, /cairn: 1 series stale: web:\/dev\/xvda \(us-east-1\)/);
     const db = r.json.series.find((s) => s.series === 'db:/dev/xvda');
     assert.deepEqual([db?.count, db?.completed, db?.pending, db?.error, db?.stale], [14, 12, 1, 1, false]);
     assert.equal(r.json.series.find((s) => s.series === 'web:/dev/xvda')?.stale, true);
@@ -285,8 +286,12 @@ test('list --tags and --series choose the series listed', async () => {
       tags: { 'cairn:managed': 'true', 'cairn:series': 'db-2:/dev/sdf', Env: 'dev' },
     });
     const names = async (args: string[]) => {
-      const r = await run<{ series: { series: string }[] }>(sim, ['snapshot', 'list', ...args]);
-      assert.equal(r.code, 0, r.stderr);
+      const r = await run<{ series: { series: string; stale: boolean }[] }>(sim, [
+        'snapshot',
+        'list',
+        ...args,
+      ]);
+      assert.equal(r.code, r.json.series.some((x) => x.stale) ? 3 : 0, r.stderr);
       return r.json.series.map((s) => s.series);
     };
     assert.deepEqual(await names([]), ['db-2:/dev/sdf', 'db:/dev/xvda', 'web:/dev/xvda']);

@@ -35,6 +35,7 @@ import {
   type Ec2Sim,
   type Ec2SimOptions,
 } from './index.js';
+import { presignTagsAsQuery } from '../../../src/ebs/copy-presign.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -315,15 +316,22 @@ test('CopySnapshot needs a completed source and copies into the calling region w
     );
     assert.deepEqual([early.code, early.status], ['IncorrectState', 400]);
     sim.advance(10_001);
-    const copy = await west.send(
+    const tagged = () =>
       new CopySnapshotCommand({
         SourceRegion: 'us-east-1',
         SourceSnapshotId: src.SnapshotId,
         TagSpecifications: [
           { ResourceType: 'snapshot', Tags: [{ Key: 'copy-of', Value: src.SnapshotId ?? '' }] },
         ],
-      }),
+      });
+    // The SDK's presigned URL carries `TagSpecifications=[object Object]` unless told otherwise.
+    const unsigned = await failure(west.send(tagged()));
+    assert.equal(unsigned.code, 'InvalidParameterValue');
+    assert.match(
+      unsigned.message,
+      /PresignedUrl does not match the request: TagSpecifications=\[object Object\]/,
     );
+    const copy = await west.send(presignTagsAsQuery(tagged()));
     const listed = await west.send(new DescribeSnapshotsCommand({ SnapshotIds: [copy.SnapshotId ?? ''] }));
     const c = listed.Snapshots?.[0];
     assert.equal(c?.VolumeId, COPY_VOLUME_ID);
@@ -345,6 +353,61 @@ test('CopySnapshot needs a completed source and copies into the calling region w
     assert.equal(full.code, 'ResourceLimitExceeded');
     sim.advance(5_001);
     await west.send(new CopySnapshotCommand({ SourceRegion: 'us-east-1', SourceSnapshotId: src.SnapshotId }));
+  });
+});
+
+test('50 tags per resource: CreateSnapshot(s), CreateTags and CopySnapshot answer TagLimitExceeded past it', async () => {
+  await withSim({ snapshotDurationMs: 0, rateLimits: false }, async (sim) => {
+    const { instanceId, volumeIds } = sim.addInstance('us-east-1', {
+      volumes: [{ device: '/dev/xvda', tags: { a: '1', b: '2' } }],
+    });
+    const east = ec2(sim, 'us-east-1');
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: `${i}` }));
+    const spec = (n: number) => [{ ResourceType: 'snapshot' as const, Tags: tags(n) }];
+    const one = await failure(
+      east.send(new CreateSnapshotCommand({ VolumeId: volumeIds[0], TagSpecifications: spec(51) })),
+    );
+    assert.equal(one.code, 'TagLimitExceeded');
+    const many = await failure(
+      east.send(
+        new CreateSnapshotsCommand({
+          InstanceSpecification: { InstanceId: instanceId },
+          TagSpecifications: spec(49),
+          CopyTagsFromSource: 'volume',
+        }),
+      ),
+    );
+    assert.equal(many.code, 'TagLimitExceeded', '49 of the request and 2 of the volume');
+    const s = await east.send(
+      new CreateSnapshotCommand({ VolumeId: volumeIds[0], TagSpecifications: spec(49) }),
+    );
+    await east.send(
+      new CreateTagsCommand({ Resources: [s.SnapshotId ?? ''], Tags: [{ Key: 'k0', Value: 'x' }] }),
+    );
+    const over = await failure(
+      east.send(
+        new CreateTagsCommand({
+          Resources: [s.SnapshotId ?? ''],
+          Tags: [
+            { Key: 'x', Value: '1' },
+            { Key: 'y', Value: '2' },
+          ],
+        }),
+      ),
+    );
+    assert.equal(over.code, 'TagLimitExceeded');
+    const copy = await failure(
+      ec2(sim, 'us-west-2').send(
+        presignTagsAsQuery(
+          new CopySnapshotCommand({
+            SourceRegion: 'us-east-1',
+            SourceSnapshotId: s.SnapshotId,
+            TagSpecifications: spec(51),
+          }),
+        ),
+      ),
+    );
+    assert.equal(copy.code, 'TagLimitExceeded');
   });
 });
 

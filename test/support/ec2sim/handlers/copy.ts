@@ -23,6 +23,7 @@ function copySnapshot(ctx: Ctx): string {
   }
   const tags = tagSpecs(ctx.p, 'snapshot');
   validateTags(tags);
+  checkPresignedUrl(ctx, sourceRegion, sourceId);
   const limit = ctx.opts.maxPendingCopiesPerRegion;
   if (ctx.state.pendingCopiesIn(ctx.region) >= limit) {
     throw new SimError(
@@ -56,6 +57,35 @@ function copySnapshot(ctx: Ctx): string {
   ctx.state.putSnapshot(copy);
   ctx.state.hideUntil(copy.id, ctx.now + ctx.opts.eventualConsistencyMs);
   return el('snapshotId', copy.id) + tagSet(copy.tags);
+}
+
+/**
+ * The SDK signs a copy of the request for the source region (`PresignedUrl`). It must be the
+ * same request in EC2's query form: the right snapshot, regions and action, and no parameter
+ * that was not serialized (`TagSpecifications=[object Object]`).
+ */
+function checkPresignedUrl(ctx: Ctx, sourceRegion: string, sourceId: string): void {
+  const raw = str(ctx.p, 'PresignedUrl');
+  if (raw === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidValue('PresignedUrl is not a URL');
+  }
+  const q = url.searchParams;
+  const bad = (why: string): SimError => invalidValue(`PresignedUrl does not match the request: ${why}`);
+  if (q.get('Action') !== 'CopySnapshot') throw bad('Action');
+  if (q.get('SourceSnapshotId') !== sourceId) throw bad('SourceSnapshotId');
+  if (q.get('SourceRegion') !== sourceRegion) throw bad('SourceRegion');
+  const dest = q.get('DestinationRegion') ?? str(ctx.p, 'DestinationRegion');
+  if (dest !== undefined && dest !== ctx.region) throw bad('DestinationRegion');
+  if (!q.has('X-Amz-Signature')) throw bad('not signed');
+  for (const [k, v] of q) if (v.includes('[object Object]')) throw bad(`${k}=${v}`);
+  for (const [k, v] of Object.entries(ctx.p)) {
+    if (!k.startsWith('TagSpecification.')) continue;
+    if (q.get(k) !== v) throw bad(`${k} is not signed`);
+  }
 }
 
 const defaultKey = (ctx: Ctx): string => `arn:aws:kms:${ctx.region}:${ctx.opts.accountId}:alias/aws/ebs`;
