@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { CairnError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotList } from '../ebs/list.js';
+import { SNAPSHOT_DEFAULTS } from '../ebs/options.js';
+import { parseListRequest } from '../ebs/requests/list-request.js';
 import type { Runner } from './main.js';
 import { table } from './output.js';
 import { collect } from './ship.js';
@@ -31,19 +33,26 @@ export function registerSnapshotList(snapshot: Command, runner: Runner): void {
   addRegionOption(cmd).action(async (_o: unknown, c: Command) => {
     await runner.run(c, async (ctx) => {
       const f = c.opts<ListFlags>();
-      const staleAfterMs = parseDuration(f.staleAfter ?? '26h', '--stale-after');
-      const engine = openEngine(ctx);
-      try {
-        const r = await snapshotList({
-          api: engine.api,
-          reporter: ctx.out,
-          regions: regionsFrom(f, ctx.config.snapshot ?? {}),
+      const request = parseListRequest(
+        {
           homeRegion: homeRegion(),
+          regions: regionsFrom(f, ctx.config.snapshot ?? {}),
           tags: tagFilterFrom(f),
           series: f.series,
           unmanaged: f.unmanaged,
-          staleAfterMs,
-        });
+          staleAfterMs: f.staleAfter
+            ? parseDuration(f.staleAfter, '--stale-after')
+            : SNAPSHOT_DEFAULTS.staleAfterMs,
+        },
+        {
+          what: '',
+          names: { regions: '--regions (or snapshot.regions)', tags: '--tags', series: '--series' },
+          hint: 'see cairn snapshot list --help',
+        },
+      );
+      const engine = openEngine(ctx);
+      try {
+        const r = await snapshotList({ ...request, api: engine.api, reporter: ctx.out });
         ctx.out.result(r, () => {
           const rows = r.series.map((s) => [
             s.region,
