@@ -205,7 +205,9 @@ export function createSummary(r: SnapshotCreateResult): { ok: boolean; subject: 
   const subject = [
     `cairn snapshot create: ${stuck.length ? `${stuck.join(', ')} LEFT STOPPED; ` : ''}`,
     r.outcome.status === 'interrupted' ? 'interrupted; ' : '',
-    r.restarted.length && r.outcome.status === 'interrupted' ? `started ${r.restarted.join(', ')} again; ` : '',
+    r.restarted.length && r.outcome.status === 'interrupted'
+      ? `started ${r.restarted.join(', ')} again; `
+      : '',
     `${made} snapshot(s)`,
     failed.length ? `, ${failed.length} FAILED` : '',
     r.regionErrors.length ? `, ${r.regionErrors.length} region(s) failed` : '',

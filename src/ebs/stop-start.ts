@@ -37,9 +37,7 @@ export async function stopAndWait(
 
 /** What bringing an instance back gave: started by cairn, found running (never stopped), or a problem. */
 export type RestartResult =
-  | { state: 'started' }
-  | { state: 'running' }
-  | { state: 'failed'; problem: string };
+  { state: 'started' } | { state: 'running' } | { state: 'failed'; problem: string };
 
 export interface RestartOptions {
   pollMs: number;
@@ -74,9 +72,7 @@ export async function ensureStarted(
     await own.startInstance(region, id);
     return { state: 'started' };
   } catch (err) {
-    const why = signal.aborted
-      ? `no answer within ${formatMs(o.timeoutMs)}`
-      : awsMessage(err);
+    const why = signal.aborted ? `no answer within ${formatMs(o.timeoutMs)}` : awsMessage(err);
     return { state: 'failed', problem: `instance ${id} could not be started again: ${why}` };
   }
 }

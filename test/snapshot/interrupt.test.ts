@@ -18,16 +18,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         volumes: [{ device: '/dev/xvda' }, { device: '/dev/sdf' }],
       });
       const child = spawnCairn(
-        [
-          '--json',
-          'snapshot',
-          'create',
-          '--instances',
-          a.instanceId,
-          '--stop',
-          '--poll-interval',
-          '20ms',
-        ],
+        ['--json', 'snapshot', 'create', '--instances', a.instanceId, '--stop', '--poll-interval', '20ms'],
         { env: simEnv(sim), cwd: '/tmp' },
       );
       const done = finished(child);

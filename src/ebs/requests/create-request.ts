@@ -78,10 +78,7 @@ export type SnapshotCreateRequestInput = z.input<typeof createRequestSchema>;
 /** A checked request with every default filled in. */
 export type SnapshotCreateRequest = z.output<typeof createRequestSchema>;
 
-export function parseCreateRequest(
-  input: unknown,
-  c: Partial<ParseContext> = {},
-): SnapshotCreateRequest {
+export function parseCreateRequest(input: unknown, c: Partial<ParseContext> = {}): SnapshotCreateRequest {
   return parseRequest(createRequestSchema, input, {
     what: 'snapshot create',
     hint: 'see docs/snapshot.md for what snapshot create accepts',

@@ -13,7 +13,10 @@ export interface ParseContext {
 }
 
 function keyOf(path: readonly PropertyKey[], names: ParseContext['names']): string {
-  const key = path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const key = path
+    .filter((p) => typeof p !== 'number')
+    .map(String)
+    .join('.');
   if (!key) return '(request)';
   return names?.[key] ?? key;
 }
@@ -28,6 +31,8 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, c: 
   const issues = parsed.error.issues;
   const first = issues[0];
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  const line = first ? `${keyOf(first.path, c.names)}: ${first.message.replace(/\s*\n\s*/g, ' ')}` : 'invalid';
+  const line = first
+    ? `${keyOf(first.path, c.names)}: ${first.message.replace(/\s*\n\s*/g, ' ')}`
+    : 'invalid';
   throw new CairnError('USAGE', `${c.what ? `${c.what}: ` : ''}${line}${more}`, { hint: c.hint });
 }
