@@ -7,7 +7,7 @@ import type { VolumeOutcome } from './outcome.js';
 import type { CreatePlan, CreateRequest } from './plan-create.js';
 import { outcomeRow as row } from './create-outcomes.js';
 import type { Ec2Api } from './ports.js';
-import { ensureStarted, isAbort, stopAndWait } from './stop-start.js';
+import { isAbort, Restarter, stopAndWait } from './stop-start.js';
 import { TAG } from './tags.js';
 import type { CreatedSnapshot } from './types.js';
 
@@ -44,11 +44,16 @@ export async function executeCreate(plan: CreatePlan, o: ExecuteCreateOptions): 
     }
     return w;
   };
+  const restarter = new Restarter(o.api, {
+    pollMs: o.pollMs,
+    clock: o.clock,
+    timeoutMs: o.restartTimeoutMs,
+  });
   const total = plan.requests.reduce((n, r) => n + r.volumes.length, 0);
   let done = 0;
   const results = await Promise.all(
     plan.requests.map(async (r) => {
-      const out = await runRequest(r, o, watcher(r.region));
+      const out = await runRequest(r, o, watcher(r.region), restarter);
       done += r.volumes.length;
       o.reporter.progress?.({ unit: 'items', done, total, label: 'creating snapshots' });
       for (const x of out) {
@@ -79,6 +84,7 @@ async function runRequest(
   r: CreateRequest,
   o: ExecuteCreateOptions,
   watcher: InstanceWatcher,
+  restarter: Restarter,
 ): Promise<VolumeOutcome[]> {
   const id = r.instanceId;
   if (!r.stop || !id) {
@@ -111,12 +117,7 @@ async function runRequest(
       out = r.volumes.map((v) => row(r, v, { error: reasonOf(err, o, 'before the snapshot') }));
     }
   }
-  const restart = await ensureStarted(o.api, r.region, id, {
-    pollMs: o.pollMs,
-    clock: o.clock,
-    timeoutMs: o.restartTimeoutMs,
-    knownStopped: stopped,
-  });
+  const restart = await restarter.ensureStarted(r.region, id, stopped);
   if (restart.state === 'failed') {
     o.restarts.failed.push({ region: r.region, instanceId: id, error: restart.problem });
     o.reporter.event({

@@ -42,37 +42,56 @@ export type RestartResult =
 export interface RestartOptions {
   pollMs: number;
   clock: Clock;
-  /** The restart's own deadline, counted from now: never the run's signal, which may be aborted. */
+  /** Each restart's own deadline, counted from its start: never the run's signal, which may be aborted. */
   timeoutMs: number;
-  /** The instance is known to be stopped (no need to look first). */
-  knownStopped?: boolean | undefined;
 }
 
 /**
- * Brings an instance cairn stopped (or tried to stop) back to running: waits until it has
- * stopped if it is stopping, then starts it. Its calls obey a deadline of their own, so an
+ * Brings instances cairn stopped (or tried to stop) back to running: waits until one has
+ * stopped if it is stopping, then starts it. Its calls obey deadlines of their own, so an
  * interrupted run (SIGINT, SIGTERM, the Lambda's deadline) still starts what it stopped.
+ * Instances that are still stopping are watched together, one DescribeInstances per region
+ * and round.
  */
-export async function ensureStarted(
-  api: Ec2Api,
-  region: string,
-  id: string,
-  o: RestartOptions,
-): Promise<RestartResult> {
-  const signal = AbortSignal.timeout(o.timeoutMs);
-  const own = api.withSignal?.(signal) ?? api;
-  const watcher = new InstanceWatcher(own, region, o.pollMs, o.clock, signal);
-  try {
-    let state = o.knownStopped ? 'stopped' : await watcher.stateOf(id);
-    if (state === 'stopping') state = (await watcher.waitFor(id, ['stopped'], o.timeoutMs)).state;
-    if (state === 'running' || state === 'pending') return { state: 'running' };
-    if (state !== 'stopped') {
-      return { state: 'failed', problem: `instance ${id} is ${state}; could not start it again` };
+export class Restarter {
+  private readonly watchers = new Map<string, InstanceWatcher>();
+  /** Never aborted: the watchers' rounds end with the deadlines of their waiters. */
+  private readonly unbound = new AbortController().signal;
+
+  constructor(
+    private readonly api: Ec2Api,
+    private readonly o: RestartOptions,
+  ) {}
+
+  private watcher(region: string): InstanceWatcher {
+    let w = this.watchers.get(region);
+    if (!w) {
+      const api = this.api.withSignal?.(this.unbound) ?? this.api;
+      w = new InstanceWatcher(api, region, this.o.pollMs, this.o.clock);
+      this.watchers.set(region, w);
     }
-    await own.startInstance(region, id);
-    return { state: 'started' };
-  } catch (err) {
-    const why = signal.aborted ? `no answer within ${formatMs(o.timeoutMs)}` : awsMessage(err);
-    return { state: 'failed', problem: `instance ${id} could not be started again: ${why}` };
+    return w;
+  }
+
+  /** Starts one instance again; `knownStopped` skips the first look at its state. */
+  async ensureStarted(region: string, id: string, knownStopped = false): Promise<RestartResult> {
+    const deadline = AbortSignal.timeout(this.o.timeoutMs);
+    const own = this.api.withSignal?.(deadline) ?? this.api;
+    try {
+      let state = knownStopped
+        ? 'stopped'
+        : ((await own.findInstances(region, { ids: [id] }))[0]?.state ?? 'unknown');
+      if (state === 'stopping')
+        state = (await this.watcher(region).waitFor(id, ['stopped'], this.o.timeoutMs)).state;
+      if (state === 'running' || state === 'pending') return { state: 'running' };
+      if (state !== 'stopped') {
+        return { state: 'failed', problem: `instance ${id} is ${state}; could not start it again` };
+      }
+      await own.startInstance(region, id);
+      return { state: 'started' };
+    } catch (err) {
+      const why = deadline.aborted ? `no answer within ${formatMs(this.o.timeoutMs)}` : awsMessage(err);
+      return { state: 'failed', problem: `instance ${id} could not be started again: ${why}` };
+    }
   }
 }
