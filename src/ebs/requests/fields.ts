@@ -9,7 +9,6 @@ import { checkSeriesTemplate } from '../series.js';
 
 export const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 export const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
-export const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
 export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 const matching = (re: RegExp, what: string, example: string) =>
@@ -19,7 +18,6 @@ const matching = (re: RegExp, what: string, example: string) =>
 
 export const instanceId = matching(INSTANCE_ID, 'an instance id', 'i-0abc1234def567890');
 export const volumeId = matching(VOLUME_ID, 'a volume id', 'vol-0abc1234def567890');
-export const snapshotId = matching(SNAPSHOT_ID, 'a snapshot id', 'snap-0abc1234def567890');
 export const regionName = matching(REGION_NAME, 'a region name', 'us-east-1');
 
 /** Region names (comma-separated ones are split), or `all`. */
