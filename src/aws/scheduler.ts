@@ -90,6 +90,17 @@ export class ApiScheduler {
     };
   }
 
+  /**
+   * The same scheduler (buckets, slots, stats) with another signal: the calls that put things
+   * back after a run was interrupted (starting a stopped instance again) must not obey the run's
+   * aborted signal, but a deadline of their own.
+   */
+  withSignal(signal: AbortSignal | undefined): ApiScheduler {
+    const view = new ApiScheduler({ ...this.o, signal });
+    Object.assign(view, { stats: this.stats, buckets: this.buckets, limits: this.limits });
+    return view;
+  }
+
   async call<T>(region: string, action: string, send: () => Promise<T>, o: CallOptions<T> = {}): Promise<T> {
     const cls = o.cls ?? classOf(action);
     const bucket = this.bucket(region, action, cls);

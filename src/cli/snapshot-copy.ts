@@ -4,6 +4,9 @@ import { describeTrimCollision } from '../ebs/collisions.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotCopy } from '../ebs/copy.js';
 import type { SnapshotCopyResult } from '../ebs/copy.js';
+import { parseCopyRequest } from '../ebs/requests/copy-request.js';
+import type { SnapshotCopyRequest } from '../ebs/requests/copy-request.js';
+import type { SnapshotConfig } from '../config/schema.js';
 import type { Runner } from './main.js';
 import { table } from './output.js';
 import { collect } from './ship.js';
@@ -27,6 +30,39 @@ interface CopyFlags extends CommonSnapshotFlags {
   dryRun?: boolean;
 }
 
+/** How the request's keys are called on the command line, for one-line errors. */
+export const COPY_FLAG_NAMES: Record<string, string> = {
+  fromRegion: '--from-region',
+  toRegions: '--to-region (or snapshot.copyTo)',
+  tags: '--tags',
+  series: '--series',
+  kmsKeyId: '--kms-key (or snapshot.kmsKeyId)',
+  pollMs: '--poll-interval',
+  waitTimeoutMs: '--wait-timeout',
+  'notify.onSuccess': '--notify',
+  'notify.onError': '--notify-error',
+};
+
+/** The one place where flags, the config file and the defaults meet for `snapshot copy`. */
+export function resolveCopyRequest(f: CopyFlags, cfg: SnapshotConfig): SnapshotCopyRequest {
+  const waitTimeout = f.waitTimeout ?? cfg.waitTimeout;
+  return parseCopyRequest(
+    {
+      fromRegion: f.fromRegion ?? homeRegion(),
+      toRegions: f.toRegion ?? cfg.copyTo ?? [],
+      tags: tagFilterFrom(f),
+      series: f.series,
+      kmsKeyId: f.kmsKey ?? cfg.kmsKeyId,
+      wait: f.wait,
+      pollMs: pollMsFrom(f),
+      waitTimeoutMs: waitTimeout ? parseDuration(waitTimeout, '--wait-timeout') : undefined,
+      dryRun: f.dryRun,
+      notify: notifyFrom(f, cfg),
+    },
+    { what: '', names: COPY_FLAG_NAMES, hint: 'e.g. cairn snapshot copy --to-region eu-west-1' },
+  );
+}
+
 export function registerSnapshotCopy(snapshot: Command, runner: Runner, onSignal: () => void): void {
   const cmd = snapshot
     .command('copy')
@@ -43,36 +79,16 @@ export function registerSnapshotCopy(snapshot: Command, runner: Runner, onSignal
     .option('--dry-run', 'show what would be copied; copy nothing');
   addPollOption(addNotifyOptions(cmd)).action(async (_o: unknown, c: Command) => {
     await runner.run(c, async (ctx) => {
-      const f = c.opts<CopyFlags>();
-      const cfg = ctx.config.snapshot ?? {};
-      const to = (f.toRegion ?? cfg.copyTo ?? [])
-        .flatMap((r) => r.split(','))
-        .map((r) => r.trim())
-        .filter(Boolean);
-      if (!to.length)
-        throw new CairnError('USAGE', 'copy needs --to-region', {
-          hint: 'e.g. cairn snapshot copy --to-region eu-west-1',
-        });
-      const notify = notifyFrom(f, cfg);
-      const waitTimeout = f.waitTimeout ?? cfg.waitTimeout;
+      const request = resolveCopyRequest(c.opts<CopyFlags>(), ctx.config.snapshot ?? {});
       const engine = openEngine(ctx);
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       try {
         const r = await snapshotCopy({
+          ...request,
           api: engine.api,
           notifier: engine.notifier,
           reporter: ctx.out,
           signal: ctx.signal,
-          fromRegion: f.fromRegion ?? homeRegion(),
-          toRegions: to,
-          tags: tagFilterFrom(f),
-          series: f.series,
-          kmsKeyId: f.kmsKey ?? cfg.kmsKeyId,
-          wait: f.wait,
-          pollMs: pollMsFrom(f),
-          waitTimeoutMs: waitTimeout ? parseDuration(waitTimeout, '--wait-timeout') : undefined,
-          dryRun: f.dryRun,
-          notify,
         });
         ctx.out.result({ ...r, calls: engine.scheduler.stats }, () => copyText(r));
         const [collision] = r.collisions;
@@ -85,8 +101,12 @@ export function registerSnapshotCopy(snapshot: Command, runner: Runner, onSignal
             },
           );
         }
+        if (r.outcome.status === 'interrupted')
+          throw new CairnError('INTERRUPTED', 'interrupted; copies already started go on', {
+            hint: 'run copy again: what is there already is skipped',
+          });
         const failed = r.rows.filter((x) => x.state === 'failed' || x.state === 'error' || x.error).length;
-        if (failed || r.regionErrors.length) {
+        if (r.outcome.status !== 'ok') {
           throw new CairnError(
             'PARTIAL',
             `${failed} copy(ies) failed${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) could not be used` : ''}`,
@@ -96,6 +116,7 @@ export function registerSnapshotCopy(snapshot: Command, runner: Runner, onSignal
           );
         }
       } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         engine.close();
       }
     });

@@ -4,7 +4,9 @@ import { parseDuration } from '../core/duration.js';
 import { collisionError, createSummaryLine, snapshotCreate } from '../ebs/create.js';
 import type { SnapshotCreateResult } from '../ebs/create.js';
 import { isFailure } from '../ebs/outcome.js';
-import { checkSeriesTemplate, placeholderList } from '../ebs/series.js';
+import { placeholderList } from '../ebs/series.js';
+import { parseCreateRequest } from '../ebs/requests/create-request.js';
+import type { SnapshotCreateRequest } from '../ebs/requests/create-request.js';
 import { parseFilter, tagObject } from '../ebs/select.js';
 import type { Selection } from '../ebs/select.js';
 import { parseTagArgs } from '../ebs/tags.js';
@@ -55,23 +57,60 @@ export function selectionFrom(f: CreateFlags, ctx: CliContext): Selection {
     ...(fromFilter.tags ?? {}),
     ...parseTagArgs(f.tags),
   };
-  const sel: Selection = {
+  return {
     instanceIds: [...list(f.instances), ...(fromFilter.instanceIds ?? [])],
     volumeIds: [...list(f.volumes), ...(fromFilter.volumeIds ?? [])],
     tags,
     excludeDevices: list(f.excludeDevices ?? ctx.config.snapshot?.excludeDevices),
   };
-  for (const id of sel.instanceIds)
-    if (!/^i-[0-9a-f]{8,17}$/.test(id))
-      throw new CairnError('USAGE', `"${id}" is not an instance id`, {
-        hint: 'e.g. --instances i-0abc1234def567890',
-      });
-  for (const id of sel.volumeIds)
-    if (!/^vol-[0-9a-f]{8,17}$/.test(id))
-      throw new CairnError('USAGE', `"${id}" is not a volume id`, {
-        hint: 'e.g. --volumes vol-0abc1234def567890',
-      });
-  return sel;
+}
+
+/** How the request's keys are called on the command line, for one-line errors. */
+export const CREATE_FLAG_NAMES: Record<string, string> = {
+  'selection.instanceIds': '--instances',
+  'selection.volumeIds': '--volumes',
+  'selection.tags': '--tags',
+  'selection.excludeDevices': '--exclude-devices',
+  regions: '--regions (or snapshot.regions)',
+  stopped: '--stop/--stopped',
+  seriesKey: '--series-key (or snapshot.seriesKey)',
+  label: '--label',
+  pollMs: '--poll-interval',
+  waitTimeoutMs: '--wait-timeout',
+  stopTimeoutMs: '--stop-timeout',
+  'notify.onSuccess': '--notify',
+  'notify.onError': '--notify-error',
+};
+
+/**
+ * The one place where flags, the config file's `snapshot` section and the defaults meet for
+ * `snapshot create`; the library checks the result against its request schema.
+ */
+export function resolveCreateRequest(f: CreateFlags, ctx: CliContext): SnapshotCreateRequest {
+  const cfg = ctx.config.snapshot ?? {};
+  const waitTimeout = f.waitTimeout ?? cfg.waitTimeout;
+  const stopTimeout = f.stopTimeout ?? cfg.stopTimeout;
+  return parseCreateRequest(
+    {
+      homeRegion: homeRegion(),
+      regions: regionsFrom(f, cfg),
+      selection: selectionFrom(f, ctx),
+      stop: f.stop,
+      stopped: f.stopped,
+      perVolume: f.perVolume,
+      label: f.label,
+      protect: f.protect,
+      copyTags: f.copyTags ?? cfg.copyTags,
+      seriesKey: f.seriesKey ?? cfg.seriesKey,
+      wait: f.wait,
+      pollMs: pollMsFrom(f),
+      waitTimeoutMs: waitTimeout ? parseDuration(waitTimeout, '--wait-timeout') : undefined,
+      stopTimeoutMs: stopTimeout ? parseDuration(stopTimeout, '--stop-timeout') : undefined,
+      dryRun: f.dryRun,
+      notify: notifyFrom(f, cfg),
+    },
+    { what: '', names: CREATE_FLAG_NAMES, hint: 'see cairn snapshot create --help' },
+  );
 }
 
 export function registerSnapshotCreate(snapshot: Command, runner: Runner, onSignal: () => void): void {
@@ -112,59 +151,50 @@ export function registerSnapshotCreate(snapshot: Command, runner: Runner, onSign
     .option('--dry-run', 'show what would be snapshotted; create nothing, stop nothing');
   addPollOption(addNotifyOptions(addRegionOption(cmd))).action(async (_o: unknown, c: Command) => {
     await runner.run(c, async (ctx) => {
-      const f = c.opts<CreateFlags>();
-      const cfg = ctx.config.snapshot ?? {};
-      if (f.stop && f.stopped)
-        throw new CairnError('USAGE', '--stop and --stopped exclude each other', {
-          hint: 'use --stop to stop running instances, --stopped to skip them',
-        });
-      const selection = selectionFrom(f, ctx);
-      const seriesKey = f.seriesKey ?? cfg.seriesKey;
-      if (seriesKey) checkSeriesTemplate(seriesKey);
-      const notify = notifyFrom(f, cfg);
-      const waitTimeout = f.waitTimeout ?? cfg.waitTimeout;
-      const stopTimeout = f.stopTimeout ?? cfg.stopTimeout;
+      const request = resolveCreateRequest(c.opts<CreateFlags>(), ctx);
       const engine = openEngine(ctx);
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      // Until the run returns, a signal only asks it to end: instances it stopped are started
+      // again first (a second signal changes nothing; SIGKILL does).
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       try {
         const r = await snapshotCreate({
+          ...request,
           api: engine.api,
           notifier: engine.notifier,
           reporter: ctx.out,
           signal: ctx.signal,
-          regions: regionsFrom(f, cfg),
-          homeRegion: homeRegion(),
-          selection,
-          mode: f.stop ? 'stop' : f.stopped ? 'stopped' : 'live',
-          perVolume: f.perVolume,
-          label: f.label,
-          protect: f.protect,
-          copyTags: f.copyTags ?? cfg.copyTags,
-          seriesKey,
-          wait: f.wait,
-          pollMs: pollMsFrom(f),
-          waitTimeoutMs: waitTimeout ? parseDuration(waitTimeout, '--wait-timeout') : undefined,
-          stopTimeoutMs: stopTimeout ? parseDuration(stopTimeout, '--stop-timeout') : undefined,
-          dryRun: f.dryRun,
-          notify,
         });
         ctx.out.result({ ...r, calls: engine.scheduler.stats }, () => createText(r));
         if (r.collisions.length) throw collisionError(r.collisions);
-        const failed = r.items.filter((x) => isFailure(x) || x.error).length;
-        if (failed || r.regionErrors.length) {
-          throw new CairnError(
-            'PARTIAL',
-            `${failed} volume(s) failed${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) could not be used` : ''}; the rest were snapshotted`,
-            {
-              hint: 'see the table above; a new run creates new snapshots only',
-            },
-          );
-        }
+        throwForOutcome(r);
       } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         engine.close();
       }
     });
   });
+}
+
+/** The run's outcome as the CLI reports it: exit 0, 3 (some failed) or 130 (interrupted). */
+function throwForOutcome(r: SnapshotCreateResult): void {
+  const stuck = r.restartFailures.map((x) => x.instanceId);
+  const still = stuck.length ? `; STILL STOPPED: ${stuck.join(', ')}` : '';
+  if (r.outcome.status === 'interrupted') {
+    const again = r.restarted.length ? `; started ${r.restarted.join(', ')} again` : '';
+    throw new CairnError('INTERRUPTED', `interrupted${again}${still}`, {
+      hint: 'snapshots already requested go on; a new run creates new snapshots only',
+    });
+  }
+  if (r.outcome.status !== 'ok') {
+    const failed = r.items.filter((x) => isFailure(x) || x.error).length;
+    throw new CairnError(
+      'PARTIAL',
+      `${failed} volume(s) failed${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) could not be used` : ''}${still}; the rest were snapshotted`,
+      {
+        hint: 'see the table above; a new run creates new snapshots only',
+      },
+    );
+  }
 }
 
 function createText(r: SnapshotCreateResult): string {
@@ -183,6 +213,9 @@ function createText(r: SnapshotCreateResult): string {
       ? table([['REGION', 'INSTANCE', 'DEVICE', 'VOLUME', 'SERIES', 'SNAPSHOT', 'STATE'], ...rows])
       : 'nothing selected',
     ...regionLines,
+    ...r.restartFailures.map((x) => `STILL STOPPED: ${x.instanceId} (${x.region}): ${x.error}`),
+    ...(r.restarted.length ? [`started again: ${r.restarted.join(', ')}`] : []),
+    ...(r.outcome.status === 'interrupted' ? ['interrupted before the run was done'] : []),
     createSummaryLine(r),
   ].join('\n');
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { CairnError } from '../core/errors.js';
-import { describePolicy, isEmptyPolicy, policyFromFlags } from '../core/retention.js';
-import type { RetentionFlags, RetentionPolicy } from '../core/retention.js';
-import { parseCalendarDuration } from '../core/duration.js';
+import { describePolicy } from '../core/retention.js';
+import type { RetentionFlags } from '../core/retention.js';
 import type { SnapshotConfig } from '../config/schema.js';
 import { describeTrimCollision } from '../ebs/collisions.js';
+import { parseTrimRequest } from '../ebs/requests/trim-request.js';
+import type { SnapshotTrimRequest, SnapshotTrimRequestInput } from '../ebs/requests/trim-request.js';
 import { snapshotTrim } from '../ebs/trim.js';
 import type { SnapshotTrimResult } from '../ebs/trim.js';
 import type { Runner } from './main.js';
@@ -27,11 +28,67 @@ interface TrimFlags extends CommonSnapshotFlags, RetentionFlags {
   dryRun?: boolean;
 }
 
-export function policyFrom(f: RetentionFlags, cfg: SnapshotConfig): RetentionPolicy {
-  const fromFlags = policyFromFlags(f);
-  if (!isEmptyPolicy(fromFlags)) return fromFlags;
-  const k = cfg.keep ?? {};
-  return { ...k, within: k.within ? parseCalendarDuration(k.within) : undefined };
+/** The keep flags when any is given, else the config file's `snapshot.keep`: unchecked, the schema checks. */
+function keepFrom(f: RetentionFlags, cfg: SnapshotConfig): SnapshotTrimRequestInput['policy'] {
+  const flags = {
+    last: f.keepLast,
+    hourly: f.keepHourly,
+    daily: f.keepDaily,
+    weekly: f.keepWeekly,
+    monthly: f.keepMonthly,
+    yearly: f.keepYearly,
+    within: f.keepWithin,
+  };
+  if (Object.values(flags).some((v) => v !== undefined)) return flags;
+  return { ...(cfg.keep ?? {}) };
+}
+
+const KEEP_NAMES = Object.fromEntries(
+  ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within'].map((k) => [
+    `policy.${k}`,
+    `--keep-${k} (or snapshot.keep.${k})`,
+  ]),
+);
+
+/** How the request's keys are called on the command line, for one-line errors. */
+export const TRIM_FLAG_NAMES: Record<string, string> = {
+  ...KEEP_NAMES,
+  policy: '--keep-* (or snapshot.keep)',
+  regions: '--regions (or snapshot.regions)',
+  tags: '--tags',
+  series: '--series',
+  maxDeletions: '--max-deletions (or snapshot.maxDeletions)',
+  'notify.onSuccess': '--notify',
+  'notify.onError': '--notify-error',
+};
+
+/** The one place where flags, the config file and the defaults meet for `snapshot trim`. */
+export function resolveTrimRequest(f: TrimFlags, cfg: SnapshotConfig): SnapshotTrimRequest {
+  const max = f.maxDeletions ?? cfg.maxDeletions;
+  const maxDeletions = max === undefined ? undefined : Number(max);
+  if (maxDeletions !== undefined && !Number.isInteger(maxDeletions)) {
+    throw new CairnError('USAGE', `--max-deletions must be a whole number, got "${String(max)}"`, {
+      hint: 'e.g. --max-deletions 100',
+    });
+  }
+  return parseTrimRequest(
+    {
+      homeRegion: homeRegion(),
+      regions: regionsFrom(f, cfg),
+      policy: keepFrom(f, cfg),
+      tags: tagFilterFrom(f),
+      series: f.series,
+      unmanaged: f.unmanaged,
+      maxDeletions,
+      dryRun: f.dryRun,
+      notify: notifyFrom(f, cfg),
+    },
+    {
+      what: '',
+      names: TRIM_FLAG_NAMES,
+      hint: 'e.g. --keep-daily 7 --keep-weekly 4 --keep-monthly 12 (or snapshot.keep in the config file)',
+    },
+  );
 }
 
 export function addKeepOptions(cmd: Command): Command {
@@ -58,30 +115,15 @@ export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
     .option('--dry-run', 'show what would be deleted and why; delete nothing');
   addNotifyOptions(addRegionOption(addKeepOptions(cmd))).action(async (_o: unknown, c: Command) => {
     await runner.run(c, async (ctx) => {
-      const f = c.opts<TrimFlags>();
-      const cfg = ctx.config.snapshot ?? {};
-      const policy = policyFrom(f, cfg);
-      const max = f.maxDeletions ?? cfg.maxDeletions;
-      const maxDeletions = max === undefined ? undefined : Number(max);
-      if (maxDeletions !== undefined && (!Number.isInteger(maxDeletions) || maxDeletions < 0)) {
-        throw new CairnError('USAGE', `--max-deletions must be a whole number, got "${String(max)}"`);
-      }
-      const notify = notifyFrom(f, cfg);
+      const request = resolveTrimRequest(c.opts<TrimFlags>(), ctx.config.snapshot ?? {});
+      const policy = request.policy;
       const engine = openEngine(ctx);
       try {
         const r = await snapshotTrim({
+          ...request,
           api: engine.api,
           notifier: engine.notifier,
           reporter: ctx.out,
-          regions: regionsFrom(f, cfg),
-          homeRegion: homeRegion(),
-          policy,
-          tags: tagFilterFrom(f),
-          series: f.series,
-          unmanaged: f.unmanaged,
-          maxDeletions,
-          dryRun: f.dryRun,
-          notify,
         });
         ctx.out.result({ ...r, policy: describePolicy(policy), calls: engine.scheduler.stats }, () =>
           trimText(r, describePolicy(policy)),
@@ -96,7 +138,7 @@ export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
             },
           );
         }
-        if (r.failed || r.regionErrors.length) {
+        if (r.outcome.status !== 'ok') {
           throw new CairnError(
             'PARTIAL',
             `${r.failed} snapshot(s) could not be deleted${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) could not be used` : ''}`,

@@ -6,37 +6,31 @@ import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
 import { awsMessage, fromAwsError } from '../aws/aws-errors.js';
 import { listSnapshots } from './list-managed.js';
-import type { SnapshotFilter } from './list-managed.js';
-import type { NotifyTargets } from './notify.js';
 import { clip, sendSummary } from './notify.js';
-import { SNAPSHOT_DEFAULTS } from './options.js';
-import type { RegionFailure } from './outcome.js';
+import { runOutcome } from './outcome.js';
+import type { RegionFailure, RunOutcome } from './outcome.js';
 import type { TrimCollision } from './collisions.js';
 import { planCopy } from './plan-copy.js';
 import type { CopyItem } from './plan-copy.js';
 import type { Ec2Api, Notifier } from './ports.js';
 import { RegionFailures } from './region-failures.js';
-import { checkRegionName, resolveRegions } from './select.js';
+import { parseCopyRequest } from './requests/copy-request.js';
+import type { SnapshotCopyRequest, SnapshotCopyRequestInput } from './requests/copy-request.js';
+import { resolveRegions } from './select.js';
 import { newRunId, TAG } from './tags.js';
 import { waitForSnapshots } from './wait.js';
 
-export interface SnapshotCopyOptions extends SnapshotFilter {
+export interface SnapshotCopyOptions extends SnapshotCopyRequestInput {
   api: Ec2Api;
   notifier?: Notifier | undefined;
   reporter?: Reporter | undefined;
   clock?: Clock | undefined;
+  /** Ends the run early: no new copy starts; copies already started go on. */
   signal?: AbortSignal | undefined;
-  fromRegion: string;
-  toRegions: string[];
-  kmsKeyId?: string | undefined;
-  wait?: boolean | undefined;
-  pollMs?: number | undefined;
-  waitTimeoutMs?: number | undefined;
-  /** Copies in flight per destination (EC2 allows 20). */
-  inFlight?: number | undefined;
-  dryRun?: boolean | undefined;
-  notify?: NotifyTargets | undefined;
 }
+
+/** A checked copy request with the ports it runs with. */
+type CopyRun = SnapshotCopyRequest & { api: Ec2Api; signal?: AbortSignal | undefined };
 
 export interface CopyRow {
   series: string;
@@ -58,14 +52,16 @@ export interface SnapshotCopyResult {
   /** Source series where one run holds two snapshots: not copied; the result is not ok (exit 8). */
   collisions: TrimCollision[];
   regionErrors: RegionFailure[];
+  outcome: RunOutcome;
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
 }
 
 /** Replicates the newest completed snapshot of each series to other regions. */
-export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopyResult> {
-  const reporter = o.reporter ?? silentReporter;
-  const clock = o.clock ?? systemClock;
-  checkRegionName(o.fromRegion, '--from-region');
+export async function snapshotCopy(options: SnapshotCopyOptions): Promise<SnapshotCopyResult> {
+  const { notifier } = options;
+  const reporter = options.reporter ?? silentReporter;
+  const clock = options.clock ?? systemClock;
+  const o: CopyRun = { ...parseCopyRequest(options), api: options.api, signal: options.signal };
   const to = await resolveRegions(o.api, o.toRegions, o.fromRegion, '--to-region').catch((err: unknown) => {
     throw fromAwsError(err, 'listing regions');
   });
@@ -131,8 +127,8 @@ export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopy
         if (r.copyId && r.dest && r.state === 'pending')
           ids.set(r.dest, [...(ids.get(r.dest) ?? []), r.copyId]);
       const seen = await waitForSnapshots(o.api, ids, {
-        pollMs: o.pollMs ?? SNAPSHOT_DEFAULTS.pollMs,
-        timeoutMs: o.waitTimeoutMs ?? SNAPSHOT_DEFAULTS.waitTimeoutMs,
+        pollMs: o.pollMs,
+        timeoutMs: o.waitTimeoutMs,
         clock,
         reporter,
         signal: o.signal,
@@ -156,9 +152,20 @@ export async function snapshotCopy(o: SnapshotCopyOptions): Promise<SnapshotCopy
     rows,
     collisions: plan.collisions,
     regionErrors: failures.all,
+    outcome: { status: 'ok', reasons: [] },
   };
+  const failed = rows.filter((x) => x.state === 'failed' || x.state === 'error' || x.error).length;
+  result.outcome = runOutcome({
+    interrupted: o.signal?.aborted === true,
+    done: rows.filter((x) => x.copyId || x.state === 'planned' || x.state === 'skipped').length,
+    problems: [
+      failed ? `${failed} copy(ies) failed` : '',
+      result.regionErrors.length ? `${result.regionErrors.length} region(s) could not be used` : '',
+      result.collisions.length ? `${result.collisions.length} series hold two snapshots of one run` : '',
+    ],
+  });
   if (!o.dryRun && o.notify)
-    result.notified = await sendSummary(o.notifier, o.notify, copySummary(result), reporter);
+    result.notified = await sendSummary(notifier, o.notify, copySummary(result), reporter);
   return result;
 }
 
@@ -167,17 +174,17 @@ async function copyInto(
   dest: string,
   items: CopyItem[],
   existing: readonly { id: string; state: string; tags: Record<string, string> }[],
-  o: SnapshotCopyOptions,
+  o: CopyRun,
   reporter: Reporter,
   onStart: () => void,
 ): Promise<CopyRow[]> {
-  const limit = o.inFlight ?? SNAPSHOT_DEFAULTS.copiesInFlight;
+  const limit = o.inFlight;
   const inflight = new Set(
     existing.filter((s) => s.state === 'pending' && s.tags[TAG.sourceSnapshot]).map((s) => s.id),
   );
   const rows: CopyRow[] = [];
   const queue = [...items];
-  let interval = o.pollMs ?? SNAPSHOT_DEFAULTS.pollMs;
+  let interval = o.pollMs;
   while (queue.length) {
     const batch = queue.splice(0, Math.max(0, limit - inflight.size));
     await Promise.all(
@@ -230,7 +237,7 @@ async function copyInto(
 export function copySummary(r: SnapshotCopyResult): { ok: boolean; subject: string; body: string } {
   const failed = r.rows.filter((x) => x.state === 'failed' || x.state === 'error' || x.error);
   const started = r.rows.filter((x) => x.copyId && x.state !== 'skipped');
-  const ok = failed.length === 0 && r.regionErrors.length === 0 && r.collisions.length === 0;
+  const ok = r.outcome.status === 'ok';
   const subject = `cairn snapshot copy ${r.from} → ${r.to.join(', ')}: ${started.length} copied${failed.length ? `, ${failed.length} FAILED` : ''}${r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : ''}`;
   const lines = [
     ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),

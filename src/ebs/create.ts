@@ -5,13 +5,12 @@ import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
 import { fromAwsError } from '../aws/aws-errors.js';
 import { executeCreate } from './execute-create.js';
-import type { NotifyTargets } from './notify.js';
+import type { RestartLog } from './execute-create.js';
 import { clip, sendSummary } from './notify.js';
-import { countStates, isFailure } from './outcome.js';
-import type { RegionFailure, VolumeOutcome } from './outcome.js';
-import { SNAPSHOT_DEFAULTS } from './options.js';
+import { countStates, isFailure, runOutcome } from './outcome.js';
+import type { RegionFailure, RunOutcome, VolumeOutcome } from './outcome.js';
 import { describeCollision, planCreate } from './plan-create.js';
-import type { CreateMode, CreateOptions, SeriesCollision } from './plan-create.js';
+import type { CreateOptions, SeriesCollision } from './plan-create.js';
 import {
   plannedOutcomes,
   progressAcrossRegions,
@@ -22,33 +21,20 @@ import {
 import type { Ec2Api, Notifier } from './ports.js';
 import { RegionFailures } from './region-failures.js';
 import { isEmptySelection, missingIds, resolveRegions, selectTargets } from './select.js';
-import type { NotSelected, Selection, Target } from './select.js';
+import type { NotSelected, Target } from './select.js';
 import { needsVolumeTags, placeholderList } from './series.js';
+import { parseCreateRequest } from './requests/create-request.js';
+import type { SnapshotCreateRequestInput } from './requests/create-request.js';
 import { newRunId } from './tags.js';
 import { waitForSnapshots } from './wait.js';
 
-export interface SnapshotCreateOptions {
+export interface SnapshotCreateOptions extends SnapshotCreateRequestInput {
   api: Ec2Api;
   notifier?: Notifier | undefined;
   reporter?: Reporter | undefined;
   clock?: Clock | undefined;
+  /** Ends the run early (SIGINT, a deadline): no new work starts, stopped instances are started again. */
   signal?: AbortSignal | undefined;
-  /** Region names, or ['all']; default: the home region. */
-  regions?: string[] | undefined;
-  homeRegion: string;
-  selection: Selection;
-  mode?: CreateMode | undefined;
-  perVolume?: boolean | undefined;
-  label?: string | undefined;
-  protect?: boolean | undefined;
-  copyTags?: boolean | undefined;
-  seriesKey?: string | undefined;
-  wait?: boolean | undefined;
-  pollMs?: number | undefined;
-  waitTimeoutMs?: number | undefined;
-  stopTimeoutMs?: number | undefined;
-  dryRun?: boolean | undefined;
-  notify?: NotifyTargets | undefined;
 }
 
 export interface SnapshotCreateResult {
@@ -63,43 +49,57 @@ export interface SnapshotCreateResult {
   collisions: SeriesCollision[];
   regionErrors: RegionFailure[];
   counts: Record<string, number>;
+  /** Instances cairn stopped and started again. */
+  restarted: string[];
+  /** Instances cairn stopped and could not start again: they are still stopped. */
+  restartFailures: RestartLog['failed'];
+  outcome: RunOutcome;
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
 }
 
-/** Selects, plans and creates snapshots in every region; waits for them with `wait`. */
+/**
+ * Selects, plans and creates snapshots in every region; waits for them with `wait`. The request
+ * is checked first (a CairnError USAGE names the bad key). Every instance it stops is started
+ * again, whatever ends the run.
+ */
 export async function snapshotCreate(o: SnapshotCreateOptions): Promise<SnapshotCreateResult> {
+  const { api, notifier, signal } = o;
   const reporter = o.reporter ?? silentReporter;
   const clock = o.clock ?? systemClock;
-  if (isEmptySelection(o.selection)) {
+  const req = parseCreateRequest(o);
+  if (isEmptySelection(req.selection)) {
     throw new CairnError('USAGE', 'choose what to snapshot', {
       hint: 'give --instances, --tags, --volumes or --filter (or snapshot.tags in the config file)',
     });
   }
   const runId = newRunId(clock.now());
-  const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
-    throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
+  const regions = await resolveRegions(api, req.regions, req.homeRegion).catch((err: unknown) => {
+    if (signal?.aborted) throw new CairnError('INTERRUPTED', 'interrupted before anything was done');
+    throw fromAwsError(err, `listing regions from ${req.homeRegion}`);
   });
   const failures = new RegionFailures(reporter);
   const createOptions: CreateOptions = {
-    mode: o.mode ?? 'live',
-    perVolume: o.perVolume ?? false,
+    mode: req.mode,
+    perVolume: req.perVolume,
     runId,
-    seriesTemplate: o.seriesKey ?? SNAPSHOT_DEFAULTS.seriesKey,
-    excludeDevices: o.selection.excludeDevices,
-    label: o.label,
-    protect: o.protect,
-    copyTags: o.copyTags,
+    seriesTemplate: req.seriesKey,
+    excludeDevices: req.selection.excludeDevices,
+    label: req.label,
+    protect: req.protect,
+    copyTags: req.copyTags,
   };
-  const pollMs = o.pollMs ?? SNAPSHOT_DEFAULTS.pollMs;
   const progress = progressAcrossRegions(reporter);
+  const restarts: RestartLog = { started: [], failed: [] };
   // Each region goes from selection to creation on its own: one that answers early does not
-  // wait for the others. A region whose plan puts two volumes into one series creates nothing.
+  // wait for the others. Every region is settled before the run returns, so that no instance
+  // is left stopped behind an error of another region. A region whose plan puts two volumes
+  // into one series creates nothing.
   const collisions: SeriesCollision[] = [];
-  const done = await Promise.all(
+  const settled = await Promise.allSettled(
     regions.map(async (region) => {
       let selected: { targets: Target[]; notSelected: NotSelected[] };
       try {
-        selected = await selectTargets(o.api, region, o.selection, {
+        selected = await selectTargets(api, region, req.selection, {
           volumeTags: needsVolumeTags(createOptions.seriesTemplate),
         });
       } catch (err) {
@@ -122,19 +122,24 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
             });
       const items = refused
         ? refusedOutcomes(plan)
-        : o.dryRun
+        : req.dryRun
           ? plannedOutcomes(plan)
           : await executeCreate(plan, {
-              api: o.api,
+              api,
               reporter: progress(region),
               clock,
-              pollMs,
-              stopTimeoutMs: o.stopTimeoutMs ?? SNAPSHOT_DEFAULTS.stopTimeoutMs,
-              signal: o.signal,
+              pollMs: req.pollMs,
+              stopTimeoutMs: req.stopTimeoutMs,
+              restartTimeoutMs: req.restartTimeoutMs,
+              signal,
+              restarts,
             });
       return { ...selected, items, skipped: skippedOutcomes(plan) };
     }),
   );
+  const rejected = settled.find((x) => x.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  const done = settled.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
   failures.settle(regions);
   const targets = done.flatMap((d) => d.targets);
   const notSelected = done.flatMap((d) => d.notSelected);
@@ -154,7 +159,7 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
       note: n.reason,
     });
   }
-  for (const id of missingIds(o.selection, targets, notSelected)) {
+  for (const id of missingIds(req.selection, targets, notSelected)) {
     skipped.push({
       region: answered.join(','),
       instanceId: id.startsWith('i-') ? id : undefined,
@@ -166,27 +171,40 @@ export async function snapshotCreate(o: SnapshotCreateOptions): Promise<Snapshot
       error: `not found in ${answered.join(', ')}`,
     });
   }
-  if (!o.dryRun && o.wait)
-    await waitAndUpdate(o.api, items, {
-      pollMs,
-      timeoutMs: o.waitTimeoutMs ?? SNAPSHOT_DEFAULTS.waitTimeoutMs,
+  if (!req.dryRun && req.wait && !signal?.aborted)
+    await waitAndUpdate(api, items, {
+      pollMs: req.pollMs,
+      timeoutMs: req.waitTimeoutMs,
       clock,
       reporter,
-      signal: o.signal,
+      signal,
       runId,
     });
   items = [...items, ...skipped];
+  const failed = items.filter((x) => isFailure(x) || x.error).length;
   const result: SnapshotCreateResult = {
     runId,
-    dryRun: o.dryRun === true,
+    dryRun: req.dryRun,
     regions,
     items,
     collisions,
     regionErrors: failures.all,
     counts: countStates(items),
+    restarted: restarts.started.map((x) => x.instanceId),
+    restartFailures: restarts.failed,
+    outcome: runOutcome({
+      interrupted: signal?.aborted === true,
+      done: items.filter((x) => x.snapshotId || x.state === 'planned').length,
+      problems: [
+        ...restarts.failed.map((x) => x.error),
+        failed ? `${failed} volume(s) failed` : '',
+        failures.all.length ? `${failures.all.length} region(s) could not be used` : '',
+        collisions.length ? `${collisions.length} series would hold two volumes` : '',
+      ],
+    }),
   };
-  if (!o.dryRun && o.notify)
-    result.notified = await sendSummary(o.notifier, o.notify, createSummary(result), reporter);
+  if (!req.dryRun && req.notify)
+    result.notified = await sendSummary(notifier, req.notify, createSummary(result), reporter);
   return result;
 }
 
@@ -206,7 +224,14 @@ async function waitAndUpdate(
   for (const x of items)
     if (x.snapshotId && x.state === 'pending')
       byRegion.set(x.region, [...(byRegion.get(x.region) ?? []), x.snapshotId]);
-  const seen = await waitForSnapshots(api, byRegion, { ...w, label: 'waiting for snapshots' });
+  let seen: Awaited<ReturnType<typeof waitForSnapshots>>;
+  try {
+    seen = await waitForSnapshots(api, byRegion, { ...w, label: 'waiting for snapshots' });
+  } catch (err) {
+    // Interrupted while waiting: the snapshots go on; they are reported as pending.
+    if (w.signal?.aborted) return;
+    throw err;
+  }
   for (const x of items) {
     const s = x.snapshotId ? seen.get(x.snapshotId) : undefined;
     if (!x.snapshotId || x.state !== 'pending') continue;
@@ -259,19 +284,30 @@ export function createSummaryLine(r: SnapshotCreateResult): string {
 export function createSummary(r: SnapshotCreateResult): { ok: boolean; subject: string; body: string } {
   const failed = r.items.filter(isFailure);
   const made = r.items.filter((x) => x.snapshotId).length;
-  const ok =
-    failed.length === 0 &&
-    r.regionErrors.length === 0 &&
-    r.collisions.length === 0 &&
-    !r.items.some((x) => x.error);
-  const subject = `cairn snapshot create: ${made} snapshot(s)${failed.length ? `, ${failed.length} FAILED` : ''}${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) failed` : ''}`;
+  const ok = r.outcome.status === 'ok';
+  const stuck = r.restartFailures.map((x) => x.instanceId);
+  const subject = [
+    `cairn snapshot create: ${stuck.length ? `${stuck.join(', ')} LEFT STOPPED; ` : ''}`,
+    r.outcome.status === 'interrupted' ? 'interrupted; ' : '',
+    r.restarted.length && r.outcome.status === 'interrupted'
+      ? `started ${r.restarted.join(', ')} again; `
+      : '',
+    `${made} snapshot(s)`,
+    failed.length ? `, ${failed.length} FAILED` : '',
+    r.regionErrors.length ? `, ${r.regionErrors.length} region(s) failed` : '',
+    r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : '',
+  ].join('');
   const lines = [
+    // The first line names what needs a person now: an instance cairn stopped and could not start.
+    ...r.restartFailures.map((x) => `${x.instanceId} (${x.region}) IS STILL STOPPED: ${x.error}`),
+    r.outcome.status === 'interrupted' ? 'the run was interrupted before it was done' : '',
+    r.restarted.length ? `started again: ${r.restarted.join(', ')}` : '',
     `run ${r.runId} in ${r.regions.join(', ')}`,
     `counts: ${Object.entries(r.counts)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
-  ];
+  ].filter(Boolean);
   if (failed.length)
     lines.push(
       '',

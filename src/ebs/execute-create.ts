@@ -8,7 +8,7 @@ import { describeCollision } from './plan-create.js';
 import type { CreatePlan, CreateRequest } from './plan-create.js';
 import { outcomeRow as row } from './create-outcomes.js';
 import type { Ec2Api } from './ports.js';
-import { ensureStarted, stopAndWait } from './stop-start.js';
+import { isAbort, Restarter, stopAndWait } from './stop-start.js';
 import { TAG } from './tags.js';
 import type { CreatedSnapshot } from './types.js';
 
@@ -18,12 +18,22 @@ export interface ExecuteCreateOptions {
   clock: Clock;
   pollMs: number;
   stopTimeoutMs: number;
+  /** Starting an instance again has this long, on a deadline of its own (never `signal`). */
+  restartTimeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Collects the instances cairn started again, and those it could not. */
+  restarts: RestartLog;
+}
+
+export interface RestartLog {
+  started: { region: string; instanceId: string }[];
+  failed: { region: string; instanceId: string; error: string }[];
 }
 
 /**
  * Carries out a create plan: every request at once (the scheduler paces the calls), instances
- * stopped first where asked and always started again, even when their snapshot failed.
+ * stopped first where asked and always started again: when their snapshot failed, and when the
+ * run was interrupted (the restart has its own deadline, not the run's signal).
  */
 export async function executeCreate(plan: CreatePlan, o: ExecuteCreateOptions): Promise<VolumeOutcome[]> {
   const [collision] = plan.collisions;
@@ -41,11 +51,16 @@ export async function executeCreate(plan: CreatePlan, o: ExecuteCreateOptions): 
     }
     return w;
   };
+  const restarter = new Restarter(o.api, {
+    pollMs: o.pollMs,
+    clock: o.clock,
+    timeoutMs: o.restartTimeoutMs,
+  });
   const total = plan.requests.reduce((n, r) => n + r.volumes.length, 0);
   let done = 0;
   const results = await Promise.all(
     plan.requests.map(async (r) => {
-      const out = await runRequest(r, o, watcher(r.region));
+      const out = await runRequest(r, o, watcher(r.region), restarter);
       done += r.volumes.length;
       o.reporter.progress?.({ unit: 'items', done, total, label: 'creating snapshots' });
       for (const x of out) {
@@ -64,54 +79,79 @@ export async function executeCreate(plan: CreatePlan, o: ExecuteCreateOptions): 
   return results.flat();
 }
 
+/** Why a step failed: "interrupted" when the run's signal ended it, else the error's own words. */
+const reasonOf = (err: unknown, o: ExecuteCreateOptions, step: string): string =>
+  isAbort(err) && o.signal?.aborted
+    ? `interrupted ${step}`
+    : isCairnError(err)
+      ? err.message
+      : awsMessage(err);
+
 async function runRequest(
   r: CreateRequest,
   o: ExecuteCreateOptions,
   watcher: InstanceWatcher,
+  restarter: Restarter,
 ): Promise<VolumeOutcome[]> {
   const id = r.instanceId;
-  if (r.stop && id) {
+  if (!r.stop || !id) {
+    try {
+      return await create(r, o);
+    } catch (err) {
+      return r.volumes.map((v) => row(r, v, { error: reasonOf(err, o, 'before the snapshot') }));
+    }
+  }
+  o.reporter.event({
+    level: 'info',
+    type: 'snapshot.stop',
+    message: `stopping ${id}`,
+    region: r.region,
+    instanceId: id,
+  });
+  let out: VolumeOutcome[] | undefined;
+  let stopped = false;
+  try {
+    await stopAndWait(o.api, watcher, r.region, id, o.stopTimeoutMs);
+    stopped = true;
+  } catch (err) {
+    const msg = reasonOf(err, o, 'while the instance was stopping');
+    out = r.volumes.map((v) => row(r, v, { error: msg }));
+  }
+  if (!out) {
+    try {
+      out = await create(r, o);
+    } catch (err) {
+      out = r.volumes.map((v) => row(r, v, { error: reasonOf(err, o, 'before the snapshot') }));
+    }
+  }
+  const restart = await restarter.ensureStarted(r.region, id, stopped);
+  if (restart.state === 'failed') {
+    o.restarts.failed.push({ region: r.region, instanceId: id, error: restart.problem });
     o.reporter.event({
-      level: 'info',
-      type: 'snapshot.stop',
-      message: `stopping ${id}`,
+      level: 'error',
+      type: 'snapshot.restart-failed',
+      message: restart.problem,
       region: r.region,
       instanceId: id,
     });
-    try {
-      await stopAndWait(o.api, watcher, r.region, id, o.stopTimeoutMs);
-    } catch (err) {
-      const msg = isCairnError(err) ? err.message : awsMessage(err);
-      // Only an instance that left `running` was started again: one whose StopInstances failed
-      // is still running, and the summary must not claim otherwise.
-      const before = await watcher.stateOf(id).catch(() => 'unknown');
-      const restart = await ensureStarted(o.api, watcher, r.region, id, o.stopTimeoutMs);
-      const after =
-        restart ??
-        (before === 'running' || before === 'pending' ? `it is still ${before}` : 'started it again');
-      return r.volumes.map((v) => row(r, v, { error: `${msg}; ${after}` }));
-    }
+    return out.map((x) => ({
+      ...x,
+      state: 'failed',
+      error: x.error ? `${x.error}; ${restart.problem}` : restart.problem,
+    }));
   }
-  let out: VolumeOutcome[];
-  try {
-    out = await create(r, o);
-  } catch (err) {
-    out = r.volumes.map((v) => row(r, v, { error: awsMessage(err) }));
-  }
-  if (r.stop && id) {
-    const problem = await ensureStarted(o.api, watcher, r.region, id, o.stopTimeoutMs, true);
-    if (problem)
-      out = out.map((x) => ({ ...x, state: 'failed', error: x.error ? `${x.error}; ${problem}` : problem }));
-    else
-      o.reporter.event({
-        level: 'info',
-        type: 'snapshot.start',
-        message: `started ${id} again`,
-        region: r.region,
-        instanceId: id,
-      });
-  }
-  return out;
+  if (restart.state === 'running')
+    // Never stopped (StopInstances failed): the summary must not claim it was started again.
+    return stopped ? out : out.map((x) => (x.error ? { ...x, error: `${x.error}; it is still running` } : x));
+  o.restarts.started.push({ region: r.region, instanceId: id });
+  o.reporter.event({
+    level: 'info',
+    type: 'snapshot.start',
+    message: `started ${id} again`,
+    region: r.region,
+    instanceId: id,
+  });
+  return out.map((x) => (x.error ? { ...x, error: `${x.error}; started it again` } : x));
 }
 
 async function create(r: CreateRequest, o: ExecuteCreateOptions): Promise<VolumeOutcome[]> {

@@ -5,10 +5,12 @@ import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
 import { fromAwsError } from '../aws/aws-errors.js';
 import { listSnapshots } from './list-managed.js';
-import type { SnapshotFilter } from './list-managed.js';
-import type { RegionFailure } from './outcome.js';
+import { runOutcome } from './outcome.js';
+import type { RegionFailure, RunOutcome } from './outcome.js';
 import type { Ec2Api } from './ports.js';
 import { RegionFailures } from './region-failures.js';
+import { parseListRequest } from './requests/list-request.js';
+import type { SnapshotListRequestInput } from './requests/list-request.js';
 import { resolveRegions } from './select.js';
 import { seriesOf } from './tags.js';
 import type { Ec2Snapshot } from './types.js';
@@ -78,26 +80,30 @@ export function summarizeSeries(
   );
 }
 
-export interface SnapshotListOptions extends SnapshotFilter {
+export interface SnapshotListOptions extends SnapshotListRequestInput {
   api: Ec2Api;
   reporter?: Reporter | undefined;
   clock?: Clock | undefined;
-  regions?: string[] | undefined;
-  homeRegion: string;
-  staleAfterMs?: number | undefined;
 }
 
-export async function snapshotList(
-  o: SnapshotListOptions,
-): Promise<{ regions: string[]; series: SeriesRow[]; regionErrors: RegionFailure[]; warnings: string[] }> {
-  const reporter = o.reporter ?? silentReporter;
+export interface SnapshotListResult {
+  regions: string[];
+  series: SeriesRow[];
+  regionErrors: RegionFailure[];
+  outcome: RunOutcome;
+  warnings: string[];
+}
+
+export async function snapshotList(options: SnapshotListOptions): Promise<SnapshotListResult> {
+  const reporter = options.reporter ?? silentReporter;
+  const o = { ...parseListRequest(options), api: options.api };
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
   const failures = new RegionFailures(reporter);
   const snapshots = await listSnapshots(o.api, regions, o, failures, 'listing snapshots');
   failures.settle(regions);
-  const now = (o.clock ?? systemClock).now();
+  const now = (options.clock ?? systemClock).now();
   const completed = snapshots.filter((s) => s.state === 'completed').map((s) => s.startTime);
   const skew = clockSkewWarning('snapshot', completed, now);
   if (skew) reporter.event(skew);
@@ -106,5 +112,10 @@ export async function snapshotList(
     series: summarizeSeries(snapshots, now, o.staleAfterMs),
     regionErrors: failures.all,
     warnings: skew ? [skew.message] : [],
+    outcome: runOutcome({
+      interrupted: false,
+      done: regions.length - failures.all.length,
+      problems: [failures.all.length ? `${failures.all.length} region(s) could not be used` : ''],
+    }),
   };
 }

@@ -9,8 +9,16 @@ export const SNAPSHOT_DEFAULTS = {
   waitTimeoutMs: 2 * 3_600_000,
   /** --stop: how long an instance may take to stop (then it is force-stopped and started again). */
   stopTimeoutMs: 10 * 60_000,
+  /**
+   * --stop: how long starting an instance again may take, waiting for it to finish stopping
+   * first. It has a deadline of its own: an interrupted run (SIGINT, SIGTERM, the Lambda's
+   * deadline) still starts every instance it stopped.
+   */
+  restartTimeoutMs: 10 * 60_000,
   /** --stop: instances stopped at the same time per region. */
   stopConcurrency: 20,
   /** copy: copies in flight per destination region (EC2's limit). */
   copiesInFlight: 20,
+  /** list: a series whose newest completed snapshot is older than this is stale. */
+  staleAfterMs: 26 * 3_600_000,
 } as const;

@@ -59,6 +59,11 @@ export interface Ec2Api {
   copySnapshot(destRegion: string, r: CopySnapshotRequest): Promise<string>;
   stopInstance(region: string, id: string, force: boolean): Promise<void>;
   startInstance(region: string, id: string): Promise<void>;
+  /**
+   * The same API whose calls obey `signal` rather than the run's own (which may be aborted):
+   * used to start instances again after an interruption. Doubles without it are used as they are.
+   */
+  withSignal?(signal: AbortSignal): Ec2Api;
 }
 
 export interface Notifier {

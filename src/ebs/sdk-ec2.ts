@@ -44,6 +44,10 @@ export class SdkEc2 implements Ec2Api {
     private readonly scheduler: ApiScheduler,
   ) {}
 
+  withSignal(signal: AbortSignal): SdkEc2 {
+    return new SdkEc2(this.clients, this.scheduler.withSignal(signal));
+  }
+
   async listRegions(homeRegion: string): Promise<string[]> {
     const out = await this.scheduler.call(
       homeRegion,

@@ -1,4 +1,5 @@
 import { CairnError } from '../core/errors.js';
+import { REGION_NAME } from './requests/fields.js';
 import type { Ec2Api, TagFilter } from './ports.js';
 import type { AttachedVolume, Ec2Instance, Ec2Volume } from './types.js';
 
@@ -185,8 +186,6 @@ export function missingIds(
   }
   return [...sel.instanceIds, ...sel.volumeIds].filter((id) => !found.has(id));
 }
-
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** A usage error unless `name` looks like a region name (`us-east-1`, `us-gov-west-1`). */
 export function checkRegionName(name: string, flag = '--regions'): void {

@@ -1,35 +1,27 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { clockSkewWarning, FUTURE_REASON } from '../core/clock-skew.js';
-import { CairnError } from '../core/errors.js';
-import { isEmptyPolicy } from '../core/retention.js';
-import type { RetentionPolicy } from '../core/retention.js';
 import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
 import { awsCode, awsMessage, fromAwsError } from '../aws/aws-errors.js';
 import { listSnapshots } from './list-managed.js';
-import type { SnapshotFilter } from './list-managed.js';
-import type { NotifyTargets } from './notify.js';
 import { clip, sendSummary } from './notify.js';
-import type { RegionFailure } from './outcome.js';
+import { runOutcome } from './outcome.js';
+import type { RegionFailure, RunOutcome } from './outcome.js';
 import { describeTrimCollision } from './collisions.js';
 import type { TrimCollision } from './collisions.js';
 import { planTrim, toCandidates } from './plan-trim.js';
 import type { Ec2Api, Notifier } from './ports.js';
 import { RegionFailures } from './region-failures.js';
+import { parseTrimRequest } from './requests/trim-request.js';
+import type { SnapshotTrimRequestInput } from './requests/trim-request.js';
 import { resolveRegions } from './select.js';
 
-export interface SnapshotTrimOptions extends SnapshotFilter {
+export interface SnapshotTrimOptions extends SnapshotTrimRequestInput {
   api: Ec2Api;
   notifier?: Notifier | undefined;
   reporter?: Reporter | undefined;
   clock?: Clock | undefined;
-  regions?: string[] | undefined;
-  homeRegion: string;
-  policy: RetentionPolicy;
-  maxDeletions?: number | undefined;
-  dryRun?: boolean | undefined;
-  notify?: NotifyTargets | undefined;
 }
 
 export interface TrimRow {
@@ -57,20 +49,18 @@ export interface SnapshotTrimResult {
    */
   collisions: TrimCollision[];
   regionErrors: RegionFailure[];
+  outcome: RunOutcome;
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
   /** Clock-skew warnings: snapshots dated in the future, kept and not used to measure any rule. */
   warnings: string[];
 }
 
 /** Lists the snapshots of each region, plans with planTrim and deletes what it removes. */
-export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrimResult> {
-  const reporter = o.reporter ?? silentReporter;
-  const now = (o.clock ?? systemClock).now();
-  if (isEmptyPolicy(o.policy)) {
-    throw new CairnError('USAGE', 'trim needs a retention policy', {
-      hint: 'e.g. --keep-daily 7 --keep-weekly 4 --keep-monthly 12 (or snapshot.keep in the config file)',
-    });
-  }
+export async function snapshotTrim(options: SnapshotTrimOptions): Promise<SnapshotTrimResult> {
+  const { api, notifier } = options;
+  const reporter = options.reporter ?? silentReporter;
+  const now = (options.clock ?? systemClock).now();
+  const o = { ...parseTrimRequest(options), api };
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
@@ -168,14 +158,24 @@ export async function snapshotTrim(o: SnapshotTrimOptions): Promise<SnapshotTrim
     collisions: plan.collisions,
     regionErrors: failures.all,
     warnings: skew ? [skew.message] : [],
+    outcome: { status: 'ok', reasons: [] },
   };
+  result.outcome = runOutcome({
+    interrupted: false,
+    done: result.deleted + result.kept,
+    problems: [
+      result.failed ? `${result.failed} snapshot(s) could not be deleted` : '',
+      result.regionErrors.length ? `${result.regionErrors.length} region(s) could not be used` : '',
+      result.collisions.length ? `${result.collisions.length} series hold two snapshots of one run` : '',
+    ],
+  });
   if (!o.dryRun && o.notify)
-    result.notified = await sendSummary(o.notifier, o.notify, trimSummary(result), reporter);
+    result.notified = await sendSummary(notifier, o.notify, trimSummary(result), reporter);
   return result;
 }
 
 export function trimSummary(r: SnapshotTrimResult): { ok: boolean; subject: string; body: string } {
-  const ok = r.failed === 0 && r.regionErrors.length === 0 && r.collisions.length === 0;
+  const ok = r.outcome.status === 'ok';
   const subject = `cairn snapshot trim: ${r.deleted} deleted, ${r.kept} kept${r.failed ? `, ${r.failed} FAILED` : ''}${r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : ''}`;
   const lines = [
     `regions: ${r.regions.join(', ')}`,

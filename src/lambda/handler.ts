@@ -1,4 +1,4 @@
-import { defaultRegion, makeAwsClients } from '../aws/clients.js';
+import { makeAwsClients } from '../aws/clients.js';
 import { ApiScheduler } from '../aws/scheduler.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
@@ -6,13 +6,12 @@ import type { CairnEvent, Reporter } from '../core/reporter.js';
 import { snapshotCopy } from '../ebs/copy.js';
 import { createSummary, snapshotCreate } from '../ebs/create.js';
 import { snapshotList } from '../ebs/list.js';
-import { parseTopic } from '../ebs/notify.js';
-import type { NotifyTargets } from '../ebs/notify.js';
 import { SdkEc2 } from '../ebs/sdk-ec2.js';
 import { SdkSns } from '../ebs/sdk-sns.js';
 import { snapshotTrim, trimSummary } from '../ebs/trim.js';
 import { copySummary } from '../ebs/copy.js';
 import type { Job } from './payload.js';
+import { deadlinePlan, LAMBDA_DEFAULTS } from './options.js';
 import { parseEvent } from './payload.js';
 
 // The function's entry point, as bin/cairn.js is the CLI's: the SDK's notice that its future
@@ -44,30 +43,51 @@ const logReporter: Reporter = {
   },
 };
 
-const notifyOf = (j: Job): NotifyTargets | undefined =>
-  j.notify || j.notifyError
-    ? {
-        onSuccess: j.notify ? parseTopic(j.notify, 'sns-arn') : undefined,
-        onError: j.notifyError ? parseTopic(j.notifyError, 'sns-arn-error') : undefined,
-      }
-    : undefined;
-
 /**
  * The Lambda entry point: runs the jobs of an EventBridge payload in order. It never throws:
  * every failure becomes `{ ok: false }` with the error, because an asynchronous invocation that
- * throws is retried by Lambda, and a retried create would snapshot everything twice.
+ * throws is retried by Lambda, and a retried create would snapshot everything twice. It keeps
+ * back part of its time (LAMBDA_DEFAULTS) to start again the instances it stopped: when less is
+ * left, it starts no new work.
  */
 export async function handler(event: unknown, context: LambdaContext = {}): Promise<HandlerResult> {
   const controller = new AbortController();
   const left = context.getRemainingTimeInMillis?.();
-  const timer = left ? setTimeout(() => controller.abort(), Math.max(1000, left - 10_000)) : undefined;
+  const plan = left === undefined ? undefined : deadlinePlan(left);
+  const check = (): void => {
+    const now = context.getRemainingTimeInMillis?.();
+    if (plan && now !== undefined && now <= plan.reserveMs && !controller.signal.aborted) {
+      console.log(
+        JSON.stringify({
+          level: 'warn',
+          type: 'lambda.deadline',
+          message: `${now} ms left: no new work; starting stopped instances again`,
+        }),
+      );
+      controller.abort();
+    }
+  };
+  const timer = plan ? setInterval(check, LAMBDA_DEFAULTS.checkEveryMs) : undefined;
   const clients = makeAwsClients();
   const scheduler = new ApiScheduler({ signal: controller.signal });
   const api = new SdkEc2(clients, scheduler);
   const notifier = new SdkSns(clients);
   const jobs: JobResult[] = [];
   try {
-    for (const job of parseEvent(event)) jobs.push(await runJob(job, api, notifier, controller.signal));
+    const parsed = parseEvent(event);
+    check();
+    for (const job of parsed) {
+      if (controller.signal.aborted) {
+        jobs.push({
+          action: job.action,
+          ok: false,
+          summary: `${job.action} not started: the function's time was running out`,
+          error: { code: 'INTERRUPTED', message: "not started: the function's time was running out" },
+        });
+        continue;
+      }
+      jobs.push(await runJob(job, api, notifier, controller.signal, plan?.restartTimeoutMs));
+    }
     const ok = jobs.every((j) => j.ok);
     console.log(
       JSON.stringify({
@@ -82,7 +102,7 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
     console.log(JSON.stringify({ level: 'error', type: 'lambda.error', message: e.message, code: e.code }));
     return { ok: false, jobs, error: e.toJSON() };
   } finally {
-    if (timer) clearTimeout(timer);
+    if (timer) clearInterval(timer);
     clients.destroy();
   }
 }
@@ -94,84 +114,42 @@ function toError(err: unknown): CairnError {
   return new CairnError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-async function runJob(j: Job, api: SdkEc2, notifier: SdkSns, signal: AbortSignal): Promise<JobResult> {
-  const home = defaultRegion();
+/** Runs one checked job; its outcome becomes `ok`. */
+async function runJob(
+  j: Job,
+  api: SdkEc2,
+  notifier: SdkSns,
+  signal: AbortSignal,
+  restartTimeoutMs: number | undefined,
+): Promise<JobResult> {
+  const ports = { api, notifier, reporter: logReporter };
   try {
     switch (j.action) {
       case 'create': {
         const r = await snapshotCreate({
-          api,
-          notifier,
-          reporter: logReporter,
+          ...j.request,
+          ...ports,
           signal,
-          regions: j.regions,
-          homeRegion: home,
-          selection: {
-            instanceIds: j.instances,
-            volumeIds: j.volumes,
-            tags: j.tags,
-            excludeDevices: j.excludeDevices,
-          },
-          mode: j.stop ? 'stop' : j.stopped ? 'stopped' : 'live',
-          perVolume: j.perVolume,
-          label: j.label,
-          protect: j.protect,
-          copyTags: j.copyTags,
-          seriesKey: j.seriesKey,
-          wait: j.wait,
-          dryRun: j.dryRun,
-          notify: notifyOf(j),
+          restartTimeoutMs: restartTimeoutMs ?? j.request.restartTimeoutMs,
         });
         const s = createSummary(r);
         return { action: j.action, ok: s.ok, summary: s.subject, result: r };
       }
       case 'trim': {
-        const r = await snapshotTrim({
-          api,
-          notifier,
-          reporter: logReporter,
-          regions: j.regions,
-          homeRegion: home,
-          policy: j.keep,
-          tags: j.tags,
-          series: j.series,
-          maxDeletions: j.maxDeletions,
-          dryRun: j.dryRun,
-          notify: notifyOf(j),
-        });
+        const r = await snapshotTrim({ ...j.request, ...ports });
         const s = trimSummary(r);
         return { action: j.action, ok: s.ok, summary: s.subject, result: r };
       }
       case 'copy': {
-        const r = await snapshotCopy({
-          api,
-          notifier,
-          reporter: logReporter,
-          signal,
-          fromRegion: j.fromRegion ?? home,
-          toRegions: j.toRegions,
-          tags: j.tags,
-          series: j.series,
-          kmsKeyId: j.kmsKeyId,
-          wait: j.wait,
-          dryRun: j.dryRun,
-          notify: notifyOf(j),
-        });
+        const r = await snapshotCopy({ ...j.request, ...ports, signal });
         const s = copySummary(r);
         return { action: j.action, ok: s.ok, summary: s.subject, result: r };
       }
       case 'list': {
-        const r = await snapshotList({
-          api,
-          reporter: logReporter,
-          regions: j.regions,
-          homeRegion: home,
-          tags: j.tags,
-          series: j.series,
-        });
+        const r = await snapshotList({ ...j.request, api, reporter: logReporter });
         return {
           action: j.action,
-          ok: r.regionErrors.length === 0,
+          ok: r.outcome.status === 'ok',
           summary: `${r.series.length} series`,
           result: r,
         };

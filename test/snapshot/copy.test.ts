@@ -210,9 +210,12 @@ test('a bad --from-region or --to-region is a usage error: one line, a hint, exi
     const cases: [string[], RegExp][] = [
       [
         ['--from-region', 'bogus', '--to-region', 'eu-west-1'],
-        /^cairn: "bogus" is not a region name\nhint: e\.g\. --from-region us-east-1\n$/,
+        /^cairn: --from-region: "bogus" is not a region name, e\.g\. us-east-1\nhint: .*\n$/,
       ],
-      [['--to-region', 'moon'], /^cairn: "moon" is not a region name\nhint: e\.g\. --to-region eu-west-1/],
+      [
+        ['--to-region', 'moon'],
+        /^cairn: --to-region \(or snapshot\.copyTo\): "moon" is not a region name, e\.g\. us-east-1\nhint: e\.g\. cairn snapshot copy --to-region eu-west-1/,
+      ],
       [['--to-region', 'us-east-1'], /^cairn: copy needs a destination region other than the source\nhint: /],
     ];
     for (const [args, msg] of cases) {

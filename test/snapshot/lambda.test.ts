@@ -7,7 +7,8 @@ import { parse } from 'yaml';
 import { policyFor } from '../../src/aws/iam.js';
 import { parseEvent } from '../../src/lambda/payload.js';
 import { fleet } from '../support/ec2sim/index.js';
-import { simEnv, snapshotsOf, TOPIC, withSim } from './helpers.js';
+import { eventually } from '../support/cli.js';
+import { ok, simEnv, snapshotsOf, TOPIC, withSim } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 type Handler = (
@@ -185,5 +186,96 @@ test('the CloudFormation template: exactly the generated policy, the payload as 
     FunctionName: { Ref: 'Function' },
     Qualifier: '$LATEST',
     MaximumRetryAttempts: 0,
+  });
+});
+
+test('a Lambda whose time runs short starts the instance it stopped again', async () => {
+  // The stop takes 3 s of wall time; the function has 11 s left when it starts.
+  await withSim({ stopDurationMs: 300_000 }, async (sim) => {
+    Object.assign(process.env, simEnv(sim));
+    const a = sim.addInstance('us-east-1', {
+      name: 'web-1',
+      tags: { L: '1' },
+      volumes: [{ device: '/dev/xvda' }],
+    });
+    const end = Date.now() + 11_000;
+    const r = await handler(
+      { tags: { L: '1' }, stop: true },
+      { getRemainingTimeInMillis: () => end - Date.now() },
+    );
+    assert.equal(ok(sim.callsOf('StopInstances')).length, 1);
+    assert.equal(ok(sim.callsOf('StartInstances')).length, 1, JSON.stringify(r));
+    await eventually(
+      () => Promise.resolve(sim.state.region('us-east-1').instances.get(a.instanceId)?.state === 'running'),
+      15_000,
+      'the instance to run again',
+    );
+  });
+});
+
+test('near its deadline the handler starts no new work and starts the instances it stopped again', async () => {
+  await withSim({ stopDurationMs: 300_000 }, async (sim) => {
+    Object.assign(process.env, simEnv(sim));
+    const a = sim.addInstance('us-east-1', {
+      name: 'web-1',
+      tags: { L: '1' },
+      volumes: [{ device: '/dev/xvda' }],
+    });
+    // The function's time falls to 100 s once the instance is stopping: less than the reserve
+    // the handler keeps for starting instances again.
+    const left = (): number => (ok(sim.callsOf('StopInstances')).length ? 100_000 : 900_000);
+    const r = await handler(
+      {
+        jobs: [
+          { tags: { L: '1' }, stop: true, 'sns-arn-error': TOPIC },
+          { action: 'trim', keep: { last: 1 } },
+        ],
+      },
+      { getRemainingTimeInMillis: left },
+    );
+    assert.equal(r.ok, false);
+    assert.equal(sim.callsOf('CreateSnapshots').length, 0, 'no snapshot started after the deadline');
+    assert.equal(sim.callsOf('DescribeSnapshots').length, 0, 'the trim job was not started');
+    assert.equal(ok(sim.callsOf('StartInstances')).length, 1);
+    const job = r.jobs[0] as {
+      ok: boolean;
+      summary: string;
+      result?: { outcome: { status: string }; restarted: string[] };
+    };
+    assert.equal(job.result?.outcome.status, 'interrupted');
+    assert.deepEqual(job.result?.restarted, [a.instanceId]);
+    assert.match(job.summary, new RegExp(`started ${a.instanceId} again`));
+    assert.equal(r.jobs[1]?.ok, false);
+    assert.match(r.jobs[1]?.summary ?? '', /not started/);
+    assert.match(sim.published[0]?.message ?? '', new RegExp(a.instanceId));
+    await eventually(
+      () => Promise.resolve(sim.state.region('us-east-1').instances.get(a.instanceId)?.state === 'running'),
+      15_000,
+      'the instance to run again',
+    );
+  });
+});
+
+test('the payload is checked as the CLI checks its flags, before any job runs', async () => {
+  await withSim({}, async (sim) => {
+    Object.assign(process.env, simEnv(sim));
+    sim.addInstance('us-east-1', { name: 'web-1', tags: { L: '1' }, volumes: [{ device: '/dev/xvda' }] });
+    const refused = async (payload: unknown, message: RegExp): Promise<void> => {
+      const r = await handler(payload);
+      assert.equal(r.ok, false, JSON.stringify(payload));
+      assert.equal(r.error?.code, 'USAGE', JSON.stringify(r));
+      assert.match(r.error?.message ?? '', message);
+      assert.doesNotMatch(r.error?.message ?? '', /\n/);
+    };
+    await refused({ tags: { L: '1' }, 'series-key': 'nightly' }, /series-key.*no placeholder/);
+    await refused({ tags: { L: '1' }, stop: true, stopped: true }, /stop.*stopped.*exclude/);
+    await refused({ instances: ['web-1'] }, /"web-1" is not an instance id/);
+    await refused({ volumes: ['snap-0123456789abcdef0'] }, /is not a volume id/);
+    await refused({ tags: { L: '1' }, regions: ['us-east'] }, /"us-east" is not a region name/);
+    await refused({ jobs: [{ tags: { L: '1' } }, { action: 'trim', keep: { daily: 0 } }] }, /keep.daily/);
+    await refused({ jobs: [{ tags: { L: '1' } }, { action: 'trim', keep: {} }] }, /keep/);
+    await refused({ jobs: [{ tags: { L: '1' } }, { action: 'copy', 'to-region': ['eu-west'] }] }, /eu-west/);
+    assert.equal(sim.callsOf('CreateSnapshots').length, 0, 'nothing ran');
+    assert.equal(sim.callsOf('StopInstances').length, 0);
   });
 });

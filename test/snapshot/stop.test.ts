@@ -121,3 +121,47 @@ test('--stop: the instance is started again when its snapshot call fails', async
     assert.ok(['pending', 'running'].includes(stateOf(sim, a.instanceId) ?? ''));
   });
 });
+
+test('--stop: an instance that cannot be started again is named first in the error notification and on stderr', async () => {
+  await withSim({}, async (sim) => {
+    const a = sim.addInstance('us-east-1', {
+      name: 'a',
+      tags: { B: '1' },
+      volumes: [{ device: '/dev/xvda' }],
+    });
+    sim.setInstanceFaults(a.instanceId, {
+      start: { kind: 'error', code: 'InsufficientInstanceCapacity', message: 'no capacity' },
+    });
+    const r = await run<CreateJson>(sim, [
+      'snapshot',
+      'create',
+      '--tags',
+      'B=1',
+      '--stop',
+      '--notify-error',
+      'sns:arn:aws:sns:us-east-1:123456789012:backups-failed',
+    ]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, new RegExp(`STILL STOPPED: ${a.instanceId}`));
+    const first = sim.published[0]?.message.split('\n')[0] ?? '';
+    assert.match(first, new RegExp(`${a.instanceId}.*STILL STOPPED.*InsufficientInstanceCapacity`));
+    assert.match(sim.published[0]?.subject ?? '', new RegExp(`${a.instanceId} LEFT STOPPED`));
+  });
+});
+
+test('--stop: a StopInstances that fails does not claim the instance was started again', async () => {
+  await withSim({}, async (sim) => {
+    const a = sim.addInstance('us-east-1', {
+      name: 'a',
+      tags: { B: '1' },
+      volumes: [{ device: '/dev/xvda' }],
+    });
+    sim.setInstanceFaults(a.instanceId, {
+      stop: { kind: 'error', code: 'UnsupportedOperation', message: 'cannot stop a spot instance' },
+    });
+    const r = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1', '--stop']);
+    assert.equal(r.code, 3);
+    assert.doesNotMatch(r.json.items[0]?.error ?? '', /started it again/);
+    assert.equal(sim.callsOf('StartInstances').length, 0);
+  });
+});
