@@ -310,7 +310,7 @@ export class S3Store implements ObjectStore {
         const res = await this.client.send(
           new ListMultipartUploadsCommand({
             Bucket: this.bucket,
-            Prefix: joinKey(this.prefix, prefix),
+            Prefix: joinKey(this.prefix, prefix) + (prefix === '' && this.prefix ? '/' : ''),
             KeyMarker: keyMarker,
             UploadIdMarker: idMarker,
           }),
