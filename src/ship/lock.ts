@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, errnoCode, fromFsError } from '../core/errors.js';
 import { mkdirPrivate } from '../storage/private-fs.js';
@@ -26,7 +26,16 @@ function alive(pid: number): boolean {
 export function lockDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CAIRN_LOCK_DIR) return env.CAIRN_LOCK_DIR;
   if (process.getuid?.() === 0) return '/run/cairn/locks';
-  return join(userInfo().homedir, '.cache', 'cairn', 'locks');
+  return join(accountHome(), '.cache', 'cairn', 'locks');
+}
+
+/** The account's home directory from the user database; $HOME when the account has no entry there. */
+function accountHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return homedir();
+  }
 }
 
 export interface PathLock {
