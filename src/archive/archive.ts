@@ -9,6 +9,7 @@ import { makeFilter } from '../core/path-filter.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import { openStore } from '../storage/open-store.js';
+import { collect } from '../storage/object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { S3Settings } from '../storage/s3-client.js';
 import { VERSION } from '../version.js';
@@ -17,7 +18,9 @@ import type { ArchiveFormat, FormatWriter } from './format.js';
 import { GzipMembers } from './gzip-members.js';
 import { HashingSink } from './hashing-sink.js';
 import type { ArchiveMeta } from './meta.js';
-import { archiveKey, checkArchiveName, checkEntryName, metaKey } from './naming.js';
+import { checkArchiveName, checkEntryName, metaKey, parseArchiveKey } from './naming.js';
+import { CLAIMS_PREFIX, claimArchiveKey, planLeftoverClaims } from './claim.js';
+import type { Claim } from './claim.js';
 import type { ArchiveSource } from './sources.js';
 import { TarWriter } from './tar-writer.js';
 import { walkSources } from './walk.js';
@@ -37,7 +40,17 @@ export interface ArchiveOptions {
   clock?: Clock | undefined;
   reporter?: Reporter | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * What runs stopped midway left (unfinished uploads, temporary files, name
+   * claims) is removed once older than this, by the store's clock. Default 24 h.
+   */
+  leftoverAgeMs?: number | undefined;
 }
+
+export const ARCHIVE_DEFAULTS = {
+  /** Long enough that no archive still being written is taken for a leftover. */
+  leftoverAgeMs: 24 * 3_600_000,
+} as const;
 
 export interface SaveResult {
   key: string;
@@ -130,16 +143,20 @@ export class Archive implements AsyncDisposable {
     const reporter = this.o.reporter ?? silentReporter;
     const started = performance.now();
     const store = this.store();
-    // The key and the record's createdAt are the time the archive was started.
+    // The key and the record's createdAt are the time the archive was started (the key a second
+    // or more later when another run of this name holds that second's).
     const startedAt = clock.now();
-    const key = archiveKey(this.name, startedAt, this.format);
+    let claim: Claim | undefined;
     try {
       await store.check({ create: true });
-      if (await store.head(key)) {
-        throw new CairnError('CONFLICT', `${key} already exists in ${store.url}`, {
-          hint: 'archives of one name are at most one per second',
-        });
-      }
+      claim = await claimArchiveKey(store, this.name, startedAt, this.format, () => clock.now());
+      const key = claim.key;
+      await removeLeftovers(
+        store,
+        claim.storedAt,
+        this.o.leftoverAgeMs ?? ARCHIVE_DEFAULTS.leftoverAgeMs,
+        reporter,
+      );
       const skipped: { path: string; reason: string }[] = [];
       const walkOpts = {
         leaveOut: await dirId(store.localDir),
@@ -155,6 +172,7 @@ export class Archive implements AsyncDisposable {
       const total = await this.totals(walkOpts);
       const writer = await store.createWriter(key, {
         contentType: CONTENT_TYPE[this.format],
+        ifNoneMatch: true,
         signal: this.o.signal,
         // Compression produces a few tens of MB/s: two parts in flight keep up, and hold less memory.
         ...(this.format === 'tar' ? {} : { partsInFlight: 2 }),
@@ -213,6 +231,7 @@ export class Archive implements AsyncDisposable {
       };
       await store.put(metaKey(key), Buffer.from(JSON.stringify(meta, null, 2)), {
         contentType: 'application/json',
+        ifNoneMatch: true,
       });
       return {
         key,
@@ -224,6 +243,7 @@ export class Archive implements AsyncDisposable {
         skipped,
       };
     } finally {
+      await claim?.release();
       await this.cleanup();
     }
   }
@@ -267,6 +287,30 @@ export class Archive implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.cleanup();
+  }
+}
+
+/**
+ * Removes what archive runs stopped midway (SIGKILL, a crash, a reboot) left in the target, once
+ * older than `ageMs` by the store's clock: unfinished uploads of archives (S3) or temporary files
+ * (local), and their name claims.
+ */
+async function removeLeftovers(
+  store: ObjectStore,
+  storeNow: Date,
+  ageMs: number,
+  reporter: Reporter,
+): Promise<void> {
+  const before = new Date(storeNow.getTime() - ageMs);
+  const uploads = await store.abortStaleUploads('', before, (k) => parseArchiveKey(k) !== undefined);
+  const plan = planLeftoverClaims(await collect(store.list(CLAIMS_PREFIX)), storeNow, ageMs);
+  if (plan.remove.length) await store.delete(plan.remove.map((r) => r.key));
+  if (uploads + plan.remove.length > 0) {
+    reporter.event({
+      level: 'info',
+      type: 'archive.leftovers',
+      message: `removed what stopped runs left: ${uploads} unfinished uploads or temporary files, ${plan.remove.length} name claims`,
+    });
   }
 }
 

@@ -8,7 +8,7 @@ import { restoreArchive } from '../archive/restore.js';
 import type { ArchiveJob } from '../config/schema.js';
 import { isFuture } from '../core/clock-skew.js';
 import { systemClock } from '../core/clock.js';
-import { formatMs } from '../core/duration.js';
+import { formatMs, parseDuration } from '../core/duration.js';
 import { CairnError } from '../core/errors.js';
 import { formatBytes } from '../core/rate.js';
 import { describePolicy, isEmptyPolicy, policyFromFlags, policyFromKeep } from '../core/retention.js';
@@ -31,6 +31,12 @@ interface CreateFlags extends StorageFlags {
   skipUnreadable?: boolean;
   level?: string;
   dryRun?: boolean;
+}
+
+/** $CAIRN_LEFTOVER_AGE: how old what stopped runs left must be before a run removes it (default 24h). */
+function leftoverAge(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.CAIRN_LEFTOVER_AGE?.trim();
+  return v ? parseDuration(v, 'CAIRN_LEFTOVER_AGE') : undefined;
 }
 
 /** `DIR[:NAME]` → the directory and the name inside the archive. */
@@ -128,6 +134,7 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
         level,
         reporter: ctx.out,
         signal: ctx.signal,
+        leftoverAgeMs: leftoverAge(process.env),
       });
       const preserve = f.preservePaths ?? job.preservePaths ?? false;
       const includes = [

@@ -37,7 +37,7 @@ export class HashPool {
     return this.run({ op: 'hash', path, partSize: options.partSize }, options.signal);
   }
 
-  /** Copies `src` to the new file `dest` (mode 0644), returning the SHA-256 of the bytes written. */
+  /** Copies `src` to the new file `dest` (mode 0600: it is in a private repository), returning the SHA-256 of the bytes written. */
   copyFile(src: string, dest: string, options: { signal?: AbortSignal } = {}): Promise<HashResult> {
     return this.run({ op: 'copy', src, dest }, options.signal);
   }

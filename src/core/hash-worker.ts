@@ -69,7 +69,7 @@ function hashFile(job: Extract<HashJob, { op: 'hash' }>): HashReply {
  */
 function copyFile(job: Extract<HashJob, { op: 'copy' }>): HashReply {
   copyFileSync(job.src, job.dest, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-  chmodSync(job.dest, 0o644);
+  chmodSync(job.dest, 0o600);
   const hash = createHash('sha256');
   const fd = openSync(job.dest, 'r');
   try {

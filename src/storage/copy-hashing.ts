@@ -27,7 +27,8 @@ export async function copyHashing(
   let writing: Promise<void> = Promise.resolve();
   try {
     input = await open(src, 'r');
-    output = await open(dest, 'wx', 0o644);
+    output = await open(dest, 'wx', 0o600);
+    await output.chmod(0o600); // whatever the umask
     const out = output;
     let pos = 0;
     for (let turn = 0; ; turn++) {

@@ -1,4 +1,4 @@
-import { link, mkdir, open, readdir, rename, rm, stat, unlink, access, constants } from 'node:fs/promises';
+import { link, open, readdir, rename, rm, stat, unlink, access, constants } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -7,21 +7,29 @@ import type { Readable } from 'node:stream';
 import { CairnError, errnoCode, fromFsError, isCairnError } from '../core/errors.js';
 import { checkKey } from './keys.js';
 import { LocalWriter } from './local-writer.js';
-import type { ObjectWriter } from './object-writer.js';
+import type { ObjectWriter, WriterOptions } from './object-writer.js';
 import { copyHashing } from './copy-hashing.js';
 import type { ObjectInfo, ObjectStore, PreparedFile, PutOptions, TransferOptions } from './object-store.js';
 import { hashPool } from '../core/hash-pool.js';
+import { mkdirPrivate, PRIVATE_FILE_MODE, tightenRoot } from './private-fs.js';
 
 const TMP = '.cairn-tmp';
 
-/**
- * A directory as object storage: each key is a file, written to a temporary
- * file and renamed into place (atomic). `sync()` makes all completed writes
- * durable with one syncfs, so many small objects cost one flush, not one each.
- */
 const notADirectory = (root: string): CairnError =>
   new CairnError('USAGE', `storage target ${root} is not a directory`, {
     hint: 'point --to/--from or $CAIRN_REPO at a directory (it is made if missing)',
+  });
+
+/**
+ * A directory as object storage: each key is a file, written to a temporary
+ * file and renamed into place (atomic), or linked into place where it must not
+ * replace anything (`ifNoneMatch`, which fails on an existing name). `sync()`
+ * makes all completed writes durable with one syncfs, so many small objects
+ * cost one flush, not one each. Directories are made 0700 and files 0600.
+ */
+const existsAlready = (key: string): CairnError =>
+  new CairnError('CONFLICT', `object ${key} already exists with other content`, {
+    hint: 'names are written once; nothing was replaced',
   });
 
 export class LocalStore implements ObjectStore {
@@ -42,7 +50,7 @@ export class LocalStore implements ObjectStore {
 
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    await mkdirPrivate(dir);
     this.madeDirs.add(dir);
   }
 
@@ -52,6 +60,11 @@ export class LocalStore implements ObjectStore {
     return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
   }
 
+  /**
+   * Moves the finished temporary file to `key`. Exclusive: a hard link, which
+   * fails on an existing name (rename would replace it), then the temporary
+   * name is removed.
+   */
   private async publish(tmp: string, key: string, exclusive: boolean): Promise<void> {
     const dest = this.path(key);
     await this.ensureDir(dirname(dest));
@@ -62,7 +75,7 @@ export class LocalStore implements ObjectStore {
     try {
       await link(tmp, dest);
     } catch (err) {
-      if (errnoCode(err) === 'EEXIST') throw new CairnError('CONFLICT', `object ${key} already exists`);
+      if (errnoCode(err) === 'EEXIST') throw existsAlready(key);
       throw err;
     } finally {
       await unlink(tmp).catch(() => undefined);
@@ -72,8 +85,9 @@ export class LocalStore implements ObjectStore {
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
     const tmp = await this.tempPath();
     try {
-      const fh = await open(tmp, 'wx', 0o644);
+      const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
       try {
+        await fh.chmod(PRIVATE_FILE_MODE);
         await fh.writeFile(body);
         if (options.durable !== false) await fh.sync();
       } finally {
@@ -82,8 +96,16 @@ export class LocalStore implements ObjectStore {
       await this.publish(tmp, key, options.ifNoneMatch === true);
     } catch (err) {
       await rm(tmp, { force: true });
+      // A create that finds the very bytes it writes already stored has nothing left to do.
+      if (isCairnError(err) && err.code === 'CONFLICT' && (await this.holds(key, body))) return;
       throw fromFsError(err, join(this.root, key), 'writing object');
     }
+  }
+
+  /** Whether `key` holds exactly `body`. */
+  private async holds(key: string, body: Buffer): Promise<boolean> {
+    const stored = await this.getBuffer(key, { maxBytes: body.length }).catch(() => undefined);
+    return stored !== undefined && stored.equals(body);
   }
 
   async prepareFile(path: string, options: TransferOptions = {}): Promise<PreparedFile> {
@@ -126,13 +148,12 @@ export class LocalStore implements ObjectStore {
     return fh.createReadStream({ highWaterMark: 1 << 20, ...(r ? { start: r.start, end: r.end - 1 } : {}) });
   }
 
-  async createWriter(key: string): Promise<ObjectWriter> {
+  async createWriter(key: string, options: WriterOptions = {}): Promise<ObjectWriter> {
     const dest = this.path(key);
     return LocalWriter.open(
       await this.tempPath(),
       async (tmp) => {
-        await this.ensureDir(dirname(dest));
-        await rename(tmp, dest).catch((err: unknown) => {
+        await this.publish(tmp, key, options.ifNoneMatch === true).catch((err: unknown) => {
           throw fromFsError(err, dest, 'writing object');
         });
       },
@@ -223,9 +244,10 @@ export class LocalStore implements ObjectStore {
 
   async check(options: { create?: boolean } = {}): Promise<void> {
     try {
-      if (options.create) await mkdir(this.root, { recursive: true });
+      if (options.create) await mkdirPrivate(this.root);
       const st = await stat(this.root);
       if (!st.isDirectory()) throw notADirectory(this.root);
+      if (options.create) await tightenRoot(this.root);
       await access(this.root, constants.W_OK | constants.R_OK);
     } catch (err) {
       if (isCairnError(err)) throw err;

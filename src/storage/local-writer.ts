@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { CairnError, fromFsError } from '../core/errors.js';
 import type { ObjectWriter } from './object-writer.js';
+import { PRIVATE_FILE_MODE } from './private-fs.js';
 
 /** Writes a temporary file with positional writes (holes are filled in place), then publishes it. */
 export class LocalWriter implements ObjectWriter {
@@ -21,7 +22,11 @@ export class LocalWriter implements ObjectWriter {
     publish: (tmp: string) => Promise<void>,
     discard: (tmp: string) => Promise<void>,
   ): Promise<LocalWriter> {
-    const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
+    const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE).catch((err: unknown) => {
+      throw fromFsError(err, tmp, 'writing object');
+    });
+    await fh.chmod(PRIVATE_FILE_MODE).catch(async (err: unknown) => {
+      await fh.close();
       throw fromFsError(err, tmp, 'writing object');
     });
     return new LocalWriter(fh, tmp, publish, discard);

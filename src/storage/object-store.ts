@@ -10,7 +10,11 @@ export interface ObjectInfo {
 
 export interface PutOptions {
   contentType?: string;
-  /** Fail with CONFLICT instead of replacing an existing object. */
+  /**
+   * Create only: never replace an existing object. Finding the same bytes
+   * already stored is success (a retried create whose first attempt was
+   * stored, its answer lost); other bytes are a CONFLICT, and stay as they are.
+   */
   ifNoneMatch?: boolean;
   /**
    * false: the caller makes the write durable later with `sync()` (one flush for
@@ -87,8 +91,14 @@ export interface ObjectStore {
   /** Every object whose key starts with `prefix`, in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(keys: readonly string[]): Promise<void>;
-  /** Abort unfinished uploads under `prefix` started before `before`; returns how many. */
-  abortStaleUploads(prefix: string, before: Date): Promise<number>;
+  /**
+   * Removes what writes stopped midway (a SIGKILL) left: on S3 the unfinished
+   * multipart uploads under `prefix` (and for which `only` holds, given the
+   * key) started before `before` and with no part since; locally the
+   * temporary files last written before `before` (whatever they were for).
+   * `before` is in the store's time (S3's LastModified). Returns how many.
+   */
+  abortStaleUploads(prefix: string, before: Date, only?: (key: string) => boolean): Promise<number>;
   /** Checks that the target exists and is reachable; throws a CairnError otherwise. */
   check(options?: { create?: boolean }): Promise<void>;
   /** Make every completed write durable before something that refers to it is written. */

@@ -17,6 +17,12 @@ export interface ObjectWriter {
 
 export interface WriterOptions {
   contentType?: string;
+  /**
+   * Fail with CONFLICT instead of replacing an existing object (a hard link
+   * locally; `If-None-Match: *` on S3, with a check of the name just before the
+   * upload is completed for servers that ignore it on CompleteMultipartUpload).
+   */
+  ifNoneMatch?: boolean;
   signal?: AbortSignal;
   /**
    * Parts uploaded at once (S3), each holding a part's bytes in memory; default

@@ -32,6 +32,20 @@ export function isNotFound(err: unknown): boolean {
   return name === 'NotFound' || name === 'NoSuchKey' || status === 404;
 }
 
+/** A conditional write refused (If-None-Match: the name exists). */
+export function isPreconditionFailed(err: unknown): boolean {
+  const { name, status } = details(err);
+  return name === 'PreconditionFailed' || status === 412;
+}
+
+/** A create refused because the name holds other bytes than the ones written. */
+export function conflictingObject(doing: string, cause?: unknown): CairnError {
+  return new CairnError('CONFLICT', `${doing}: another object of that name exists already`, {
+    cause,
+    hint: 'names are written once; nothing was replaced',
+  });
+}
+
 /** Transient: worth retrying later (server down, throttled, 5xx). */
 export function isTransient(err: unknown): boolean {
   if (isCairnError(err)) return err.code === 'UNAVAILABLE';

@@ -6,6 +6,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsCommand,
+  ListPartsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
@@ -25,7 +26,13 @@ import type {
 } from './object-store.js';
 import { changedWhileStored, sameVersion } from './file-version.js';
 import { withPayloadSha256 } from './s3-payload-hash.js';
-import { isNotFound, mapS3Error, withKmsContext } from './s3-errors.js';
+import {
+  conflictingObject,
+  isNotFound,
+  isPreconditionFailed,
+  mapS3Error,
+  withKmsContext,
+} from './s3-errors.js';
 import type { ResolvedS3Settings } from './s3-client.js';
 import { partSizeFor, uploadFileResumable } from './s3-multipart.js';
 import { S3Writer } from './s3-writer.js';
@@ -83,7 +90,23 @@ export class S3Store implements ObjectStore {
       const sha256 = options.sha256 ?? createHash('sha256').update(body).digest('hex');
       await this.client.send(withPayloadSha256(command, sha256), { abortSignal: options.signal });
     } catch (err) {
+      // A 412 may answer our own retry: the first attempt was stored and its answer lost (a reset,
+      // a timeout). What is stored decides: the same bytes are this create, done.
+      if (options.ifNoneMatch && isPreconditionFailed(err)) {
+        if (await this.holds(key, body, options.signal)) return;
+        throw conflictingObject(`writing ${key}`, err);
+      }
       throw this.failWrite(err, `writing ${key}`);
+    }
+  }
+
+  /** Whether `key` holds exactly `body`. */
+  private async holds(key: string, body: Buffer, signal?: AbortSignal): Promise<boolean> {
+    try {
+      return (await this.getBuffer(key, { maxBytes: body.length, signal })).equals(body);
+    } catch (err) {
+      if (err instanceof CairnError && (err.code === 'NOT_FOUND' || err.code === 'INTEGRITY')) return false;
+      throw err;
     }
   }
 
@@ -161,6 +184,7 @@ export class S3Store implements ObjectStore {
       partSizeBytes: this.settings.streamPartSizeBytes,
       concurrency: Math.max(1, options.partsInFlight ?? this.settings.partConcurrency),
       contentType: options.contentType,
+      ifNoneMatch: options.ifNoneMatch === true,
       sse: this.sse,
       signal: options.signal,
     });
@@ -277,7 +301,7 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async abortStaleUploads(prefix: string, before: Date): Promise<number> {
+  async abortStaleUploads(prefix: string, before: Date, only?: (key: string) => boolean): Promise<number> {
     let n = 0;
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
@@ -286,13 +310,17 @@ export class S3Store implements ObjectStore {
         const res = await this.client.send(
           new ListMultipartUploadsCommand({
             Bucket: this.bucket,
-            Prefix: joinKey(this.prefix, prefix),
+            Prefix: joinKey(this.prefix, prefix) + (prefix === '' && this.prefix ? '/' : ''),
             KeyMarker: keyMarker,
             UploadIdMarker: idMarker,
           }),
         );
         for (const u of res.Uploads ?? []) {
           if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= before) continue;
+          if (only && !only(this.relative(u.Key))) continue;
+          // Started long ago is not enough: an upload still sending parts (a large archive on a
+          // slow link) is alive.
+          if (await this.partSince(u.Key, u.UploadId, before)) continue;
           await this.client.send(
             new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
           );
@@ -305,6 +333,30 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       if ((err as { name?: string }).name === 'NotImplemented') return n; // the server cannot list uploads
       throw this.fail(err, 'aborting stale uploads');
+    }
+  }
+
+  /** Whether an unfinished upload received a part at or after `since`. */
+  private async partSince(key: string, uploadId: string, since: Date): Promise<boolean> {
+    let marker: string | undefined;
+    for (;;) {
+      const res = await this.client
+        .send(
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumberMarker: marker,
+          }),
+        )
+        .catch((err: unknown) => {
+          if ((err as { name?: string }).name === 'NoSuchUpload') return undefined; // just completed or aborted
+          throw err;
+        });
+      if (!res) return true;
+      if ((res.Parts ?? []).some((p) => p.LastModified !== undefined && p.LastModified >= since)) return true;
+      if (!res.IsTruncated) return false;
+      marker = res.NextPartNumberMarker;
     }
   }
 

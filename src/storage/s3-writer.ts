@@ -8,6 +8,8 @@ import {
 import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { CairnError } from '../core/errors.js';
 import type { ObjectWriter } from './object-writer.js';
+import { multipartEtag, storedEquals, storedEtag } from './s3-conditional.js';
+import { conflictingObject, isPreconditionFailed } from './s3-errors.js';
 
 /** S3's limits: parts per upload, and the size of one part. */
 const MAX_PARTS = 10_000;
@@ -34,6 +36,8 @@ export interface S3WriterTarget {
   partsPerStep?: number | undefined;
   concurrency: number;
   contentType?: string | undefined;
+  /** Never replace an existing object: see WriterOptions.ifNoneMatch. */
+  ifNoneMatch?: boolean | undefined;
   sse: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
   signal?: AbortSignal | undefined;
 }
@@ -194,34 +198,61 @@ export class S3Writer implements ObjectWriter {
   async complete(): Promise<{ size: number }> {
     if (this.holes.size) throw new CairnError('INTERNAL', 'object completed with an unfilled hole');
     const last = this.current;
+    const ifNoneMatch = this.t.ifNoneMatch ? { IfNoneMatch: '*' } : {};
     if (!this.starting && this.held.size === 0) {
-      await this.t.client.send(
-        new PutObjectCommand({
-          Bucket: this.t.bucket,
-          Key: this.t.key,
-          Body: last.buf.subarray(0, last.length),
-          ContentLength: last.length,
-          ...(this.t.contentType ? { ContentType: this.t.contentType } : {}),
-          ...this.t.sse,
-        }),
-        { abortSignal: this.t.signal },
-      );
+      const body = last.buf.subarray(0, last.length);
+      try {
+        await this.t.client.send(
+          new PutObjectCommand({
+            Bucket: this.t.bucket,
+            Key: this.t.key,
+            Body: body,
+            ContentLength: last.length,
+            ...(this.t.contentType ? { ContentType: this.t.contentType } : {}),
+            ...ifNoneMatch,
+            ...this.t.sse,
+          }),
+          { abortSignal: this.t.signal },
+        );
+      } catch (err) {
+        if (!this.t.ifNoneMatch || !isPreconditionFailed(err)) throw err;
+        // Our own earlier attempt, stored with its answer lost, or another object.
+        if (!(await storedEquals(this.t.client, this.t.bucket, this.t.key, body)))
+          throw conflictingObject(`writing ${this.t.key}`, err);
+      }
       return { size: this.total };
     }
     if (last.length > 0) await this.send(last);
     await Promise.all(this.inflight);
     if (this.failure) throw this.failure as Error;
-    await this.t.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: this.t.bucket,
-        Key: this.t.key,
-        UploadId: await this.start(),
-        MultipartUpload: {
-          Parts: this.etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })).filter((p) => p.ETag),
-        },
-      }),
-      { abortSignal: this.t.signal },
-    );
+    const parts = this.etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })).filter((p) => p.ETag);
+    // Some servers (Ceph RGW before Squid) complete over an existing object whatever If-None-Match
+    // says: look first. Callers that share a name across runs claim it before they write.
+    if (this.t.ifNoneMatch && (await storedEtag(this.t.client, this.t.bucket, this.t.key)) !== undefined) {
+      await this.abort();
+      throw conflictingObject(`writing ${this.t.key}`);
+    }
+    try {
+      await this.t.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.t.bucket,
+          Key: this.t.key,
+          UploadId: await this.start(),
+          MultipartUpload: { Parts: parts },
+          ...ifNoneMatch,
+        }),
+        { abortSignal: this.t.signal },
+      );
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (!this.t.ifNoneMatch || !(isPreconditionFailed(err) || name === 'NoSuchUpload')) throw err;
+      // A retried completion: the first one may have been done, its answer lost.
+      const etag = await storedEtag(this.t.client, this.t.bucket, this.t.key);
+      if (etag !== multipartEtag(parts.map((p) => p.ETag))) {
+        await this.abort();
+        throw conflictingObject(`writing ${this.t.key}`, err);
+      }
+    }
     return { size: this.total };
   }
 

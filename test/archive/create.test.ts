@@ -276,11 +276,12 @@ for (const format of FORMATS) {
       assert.equal(r.code, 10, r.stderr);
       assert.match(r.stderr, /exited with 3: disk on fire/);
       assert.deepEqual(
-        (await readdir(repo)).filter((n) => n !== '.cairn-tmp'),
+        (await readdir(repo)).filter((n) => n !== '.cairn-tmp' && n !== '.cairn-claims'),
         [],
         'no archive and no record',
       );
       assert.deepEqual(await readdir(join(repo, '.cairn-tmp')).catch(() => []), [], 'no temporary file');
+      assert.deepEqual(await readdir(join(repo, '.cairn-claims')).catch(() => []), [], 'no name claim');
     });
   }
 }

@@ -27,6 +27,13 @@ export interface FaultProxy {
   setMode(m: FaultMode): void;
   /** The next `n` requests fail with `kind`, whatever the mode. */
   failNext(n: number, kind: FaultKind): void;
+  /**
+   * The first request that `match` accepts is forwarded and done upstream, but
+   * its response never reaches the client: the connection is reset once the
+   * server has answered (a lost response). Resolves with that request's
+   * method and URL once it happened.
+   */
+  loseResponse(match: (method: string, url: string) => boolean): Promise<{ method: string; url: string }>;
   close(): Promise<void>;
 }
 
@@ -85,7 +92,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     req.once('end', cut);
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  let losing:
+    | { match: (method: string, url: string) => boolean; done: (r: { method: string; url: string }) => void }
+    | undefined;
+
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, lose = false) => {
     const up = client.request({
       protocol: target.protocol,
       hostname: target.hostname,
@@ -96,6 +107,15 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       agent,
     });
     up.once('response', (upRes) => {
+      if (lose) {
+        upRes.resume();
+        upRes.once('end', () => {
+          req.socket.resetAndDestroy();
+          losing?.done({ method: req.method ?? '', url: req.url ?? '' });
+          losing = undefined;
+        });
+        return;
+      }
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
       pipeline(upRes, res, (err) => {
         if (err) res.destroy();
@@ -115,7 +135,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const server = http.createServer((req, res) => {
     requests++;
     const kind = queued.shift() ?? mode;
-    if (kind === 'pass') forward(req, res);
+    const lose = kind === 'pass' && losing !== undefined && losing.match(req.method ?? '', req.url ?? '');
+    if (lose && losing) losing.match = () => false; // only the first match
+    if (kind === 'pass') forward(req, res, lose);
     else if (kind === 'reset') reset(req);
     else if (kind === 'down') req.socket.destroy();
     else if (kind === 'hang') req.resume();
@@ -167,6 +189,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     failNext(n: number, kind: FaultKind) {
       for (let i = 0; i < n; i++) queued.push(kind);
+    },
+    loseResponse(match: (method: string, url: string) => boolean) {
+      return new Promise<{ method: string; url: string }>((resolve) => {
+        losing = { match, done: resolve };
+      });
     },
     close() {
       if (closed) return Promise.resolve();

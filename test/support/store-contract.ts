@@ -62,8 +62,43 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
         (e: unknown) => e instanceof CairnError && e.code === 'CONFLICT',
       );
       assert.equal((await s.getBuffer('m/one')).toString(), 'first');
+      // Longer and shorter bodies that start alike are other bytes too.
+      for (const other of ['firs', 'first and more']) {
+        await assert.rejects(
+          s.put('m/one', Buffer.from(other), { ifNoneMatch: true }),
+          (e: unknown) => e instanceof CairnError && e.code === 'CONFLICT',
+        );
+      }
+      assert.equal((await s.getBuffer('m/one')).toString(), 'first');
+    });
+
+    test(`${name}: a writer with ifNoneMatch never replaces an existing object, small or multipart`, async () => {
+      const s = await make();
+      for (const size of [10, 2 * o.largeFileBytes + 3]) {
+        const key = `wo/${size}`;
+        const first = randomBytes(size);
+        const w = await s.createWriter(key, { ifNoneMatch: true });
+        await w.write(first);
+        await w.complete();
+        const again = await s.createWriter(key, { ifNoneMatch: true });
+        await again.write(randomBytes(size));
+        await assert.rejects(
+          again.complete(),
+          (e: unknown) => e instanceof CairnError && e.code === 'CONFLICT',
+        );
+        await again.abort();
+        assert.equal(sha(await s.getBuffer(key)), sha(first), `${size} bytes: the first stays`);
+      }
     });
   }
+
+  test(`${name}: a create that finds its own bytes already stored succeeds (a retried write-once put)`, async () => {
+    const s = await make();
+    const body = randomBytes(3000);
+    await s.put('m/same', body, { ifNoneMatch: true });
+    await s.put('m/same', Buffer.from(body), { ifNoneMatch: true });
+    assert.deepEqual(await s.getBuffer('m/same'), body);
+  });
 
   test(`${name}: list is in key order, honours the prefix, and pages past 1000`, async () => {
     const s = await make();
@@ -198,5 +233,25 @@ export function storeContract(name: string, make: () => Promise<ObjectStore>, o:
     await s.check();
     await s.sync();
     assert.equal(typeof (await s.abortStaleUploads('', new Date(0))), 'number');
+  });
+
+  test(`${name}: abortStaleUploads leaves an unfinished write younger than the cut-off, removes an older one`, async () => {
+    const s = await make();
+    const w = await s.createWriter('stale/arc');
+    await w.write(randomBytes(o.largeFileBytes + 10)); // a part (S3) or a temporary file (local)
+    await w.write(randomBytes(10));
+    const past = new Date(Date.now() - 3_600_000);
+    assert.equal(await s.abortStaleUploads('', past), 0, 'nothing older than an hour ago');
+    await w.write(randomBytes(10));
+    await w.complete();
+    assert.equal((await s.head('stale/arc'))?.size, o.largeFileBytes + 30, 'the live write completes');
+    const x = await s.createWriter('stale/killed');
+    await x.write(randomBytes(o.largeFileBytes + 10));
+    await x.write(randomBytes(10));
+    // Its store's clock: a cut-off an hour ahead makes it old.
+    const n = await s.abortStaleUploads('', new Date(Date.now() + 3_600_000));
+    if (o.conditionalWrites) assert.ok(n >= 1, `aborted ${n}`);
+    await x.abort();
+    assert.equal(await s.head('stale/killed'), undefined);
   });
 }
