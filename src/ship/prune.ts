@@ -22,6 +22,13 @@ export interface PruneOptions {
   dryRun?: boolean | undefined;
   clock?: Clock | undefined;
   reporter?: Reporter | undefined;
+  hooks?: PruneHooks | undefined;
+}
+
+/** Points between prune's phases, for tests that drive a concurrent writer into each. */
+export interface PruneHooks {
+  afterManifestsRead?: () => Promise<void>;
+  beforeObjectsChecked?: () => Promise<void>;
 }
 
 export interface PruneResult {
@@ -63,6 +70,7 @@ export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
       label: 'reading manifests',
     });
   }
+  await o.hooks?.afterManifestsRead?.();
   const objectPlan = planObjects(objects, referenced, { now, graceMs });
   const bytesFreed = objectPlan.remove.reduce((n, x) => n + x.size, 0);
   const result: PruneResult = { dryRun: o.dryRun === true, manifests, objects: objectPlan, bytesFreed };
@@ -83,6 +91,7 @@ export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
       },
     );
   }
+  await o.hooks?.beforeObjectsChecked?.();
   await o.store.delete(objectPlan.remove.map((x) => x.key));
   reporter.event({
     level: 'info',
