@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/storage/open-store.js';
 import { objectKey } from '../../src/ship/layout.js';
-import { cairn } from '../support/cli.js';
+import { cairn, eventually } from '../support/cli.js';
+import { startDaemon } from '../support/daemon.js';
 import { allTargets } from '../support/targets.js';
 import type { TestTarget } from '../support/targets.js';
 
@@ -118,3 +119,22 @@ for (const target of allTargets) {
     await rm(r.src, { recursive: true, force: true });
   });
 }
+
+test('local: ship watch, on start, stores a missing object again instead of naming it', async (t) => {
+  const r = await shipped(allTargets[0]!);
+  const store = openStore(r.repo);
+  const key = objectKey(sha(r.files['c.db']!));
+  await store.delete([key]);
+  const locks = await mkdtemp(join(tmpdir(), 'cairn-repair-locks-'));
+  const d = await startDaemon([r.src, '--to', r.repo, '--host', 'h'], { CAIRN_LOCK_DIR: locks });
+  t.after(async () => {
+    d.stop();
+    await d.exited;
+    await rm(locks, { recursive: true, force: true });
+    await rm(r.src, { recursive: true, force: true });
+  });
+  await eventually(async () => (await store.head(key)) !== undefined, 15_000, 'the object stored again');
+  assert.deepEqual(await readFile(join(r.repo, ...key.split('/'))), r.files['c.db']);
+  const verify = await cairn(['ship', 'verify', '--from', r.repo, '--read-data']);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+});
