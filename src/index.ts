@@ -29,10 +29,11 @@ export type { WatchOptions, ShipDaemon } from './ship/watch.js';
 export { shipRestore } from './ship/restore.js';
 export type { RestoreOptions, RestoreResult } from './ship/restore.js';
 export { shipPrune } from './ship/prune.js';
-export type { PruneOptions, PruneResult } from './ship/prune.js';
+export type { PruneOptions, PruneResult, PruneHooks } from './ship/prune.js';
 export { planManifests, planObjects } from './ship/plan-prune.js';
 export { shipVerify } from './ship/verify.js';
 export type { VerifyOptions, VerifyResult } from './ship/verify.js';
+export type { RepairResult } from './ship/repair.js';
 export { listRestorePoints } from './ship/list.js';
 export { SHIP_DEFAULTS } from './ship/options.js';
 

@@ -163,6 +163,8 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
           })),
           removeObjects: r.objects.remove,
           keptObjects: { referenced: r.objects.keptReferenced, young: r.objects.keptYoung },
+          keptOnRecheck: r.objects.keptOnRecheck,
+          unreadableManifests: r.unreadableManifests,
           bytesFreed: r.bytesFreed,
           warnings: r.warnings,
         };
@@ -182,8 +184,20 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
               k.reasons.join('; '),
             ]),
           ];
-          return `${table(rows)}\n${r.dryRun ? 'would delete' : 'deleted'} ${r.manifests.remove.length} manifests and ${r.objects.remove.length} objects (${formatBytes(r.bytesFreed)}); kept ${r.objects.keptReferenced} referenced and ${r.objects.keptYoung} young objects`;
+          const rechecked = r.objects.keptOnRecheck.length
+            ? `, and ${r.objects.keptOnRecheck.length} at a last look (${[...new Set(r.objects.keptOnRecheck.map((k) => k.reason))].join('; ')})`
+            : '';
+          return `${table(rows)}\n${r.dryRun ? 'would delete' : 'deleted'} ${r.manifests.remove.length} manifests and ${r.objects.remove.length} objects (${formatBytes(r.bytesFreed)}); kept ${r.objects.keptReferenced} referenced and ${r.objects.keptYoung} young objects${rechecked}`;
         });
+        if (r.unreadableManifests.length) {
+          throw new CairnError(
+            'PARTIAL',
+            `${r.unreadableManifests.length} manifest(s) could not be read (${r.unreadableManifests.map((m) => m.key).join(', ')}); no object was deleted`,
+            {
+              hint: 'cairn ship verify names them; delete or replace a damaged manifest to let prune delete objects again',
+            },
+          );
+        }
       });
     });
 
@@ -194,9 +208,15 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
   )
     .option('--at <time>', 'only the manifests in force at this time (default: every manifest)')
     .option('--read-data', 'download every object and check its SHA-256')
+    .option(
+      '--repair',
+      'store each missing or damaged object again from a local file that still has its content (reads all data)',
+    )
+    .option('--dry-run', 'with --repair: find the files to repair from, store nothing')
     .action(async (_o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
-        const f = cmd.opts<FromFlags & { readData?: boolean }>();
+        const f = cmd.opts<FromFlags & { readData?: boolean; repair?: boolean; dryRun?: boolean }>();
+        if (f.dryRun && !f.repair) throw new CairnError('USAGE', '--dry-run goes with --repair');
         const at = f.at ? parsePointInTime(f.at, systemClock.now()) : undefined;
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         await store.check();
@@ -205,20 +225,54 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
           host: f.host,
           at,
           readData: f.readData,
+          repair: f.repair,
+          dryRun: f.dryRun,
           reporter: ctx.out,
           signal: ctx.signal,
         });
+        const repair = r.repair;
         ctx.out.result(r, () =>
           [
-            `checked ${r.manifests} manifests, ${r.objectsChecked} objects${f.readData ? `, read ${formatBytes(r.bytesRead)}` : ''}: ${r.problems.length ? `${r.problems.length} PROBLEMS` : 'all good'}`,
+            `checked ${r.manifests} manifests, ${r.objectsChecked} objects${f.readData || f.repair ? `, read ${formatBytes(r.bytesRead)}` : ''}: ${r.problems.length ? `${r.problems.length} PROBLEMS` : 'all good'}`,
             ...r.problems.map(
-              (p) => `  ${p.problem}: ${p.file || p.manifest} (${p.sha256.slice(0, 12) || '-'})`,
+              (p) =>
+                `  ${p.problem}: ${p.file || p.manifest} (${p.sha256.slice(0, 12) || '-'})${p.detail ? `: ${p.detail}` : ''}`,
             ),
+            ...(repair
+              ? [
+                  ...repair.repaired.map(
+                    (x) =>
+                      `  ${repair.dryRun ? 'would repair' : 'repaired'} ${x.sha256.slice(0, 12)} from ${x.from}`,
+                  ),
+                  ...repair.notRepaired.map(
+                    (x) =>
+                      `  NOT REPAIRED ${x.sha256.slice(0, 12)}: no file here has it (${x.files.join(', ')})`,
+                  ),
+                ]
+              : []),
           ].join('\n'),
         );
+        const manifestProblems = r.problems.filter((p) => p.manifest && !p.sha256).length;
+        if (repair) {
+          const left = repair.notRepaired.length + manifestProblems;
+          if (left) {
+            throw new CairnError(
+              'INTEGRITY',
+              `${repair.notRepaired.length} object(s) and ${manifestProblems} manifest(s) could not be repaired in ${store.url}` +
+                `${repair.repaired.length ? `; ${repair.repaired.length} object(s) ${repair.dryRun ? 'would be' : 'were'} repaired` : ''}`,
+              {
+                hint: 'the files listed have no copy here any more: their points in time cannot restore them (restore an earlier one with --at); a damaged manifest can only be deleted or replaced',
+              },
+            );
+          }
+          return;
+        }
         if (r.problems.length) {
           throw new CairnError('INTEGRITY', `${r.problems.length} problems found in ${store.url}`, {
-            hint: 'ship the affected files again (cairn ship backup); restores of other points in time are unaffected',
+            hint:
+              manifestProblems === r.problems.length
+                ? 'a damaged manifest cannot be repaired: restores of its directory at that point in time fail; restore another with --at'
+                : 'store missing or damaged objects again from the files that still have them: cairn ship verify --repair (--dry-run first to see what it finds)',
           });
         }
       });

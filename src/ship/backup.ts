@@ -179,6 +179,8 @@ export async function reconcile(
   o: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
   const dryRun = o.dryRun === true;
+  // What is stored, before deciding what is shipped: a file whose object went missing is shipped again.
+  if (!dryRun) await s.shipper.loadObjectIndex();
   const candidates: string[] = [];
   let scanned = 0;
   const notUtf8: NotUtf8Handler = (dir, name, isDir) => s.shipper.nameNotUtf8(dir, name, isDir);
@@ -214,7 +216,6 @@ export async function reconcile(
       changedWhileRead: 0,
       toShip: candidates.filter((p) => !open.has(p)),
     };
-  if (candidates.length > 500) await s.shipper.loadObjectIndex();
   const limit = pLimit(s.concurrency);
   let done = 0;
   let lastCheckpoint = s.clock.now().getTime();

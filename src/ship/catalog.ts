@@ -1,3 +1,4 @@
+import { CairnError, isCairnError } from '../core/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { hostPrefix, parseManifestKey } from './layout.js';
 import type { ManifestRef } from './layout.js';
@@ -35,4 +36,36 @@ export async function readManifest(
 ): Promise<Manifest> {
   const m = decodeManifest(await store.getBuffer(ref.key, { maxBytes: MAX_MANIFEST_BYTES }), ref.key);
   return m;
+}
+
+/** A manifest that could not be used: its key and why. */
+export interface DamagedManifest {
+  key: string;
+  error: CairnError;
+}
+
+/**
+ * Reads a manifest, telling damage apart from failure: a manifest that is not valid, or that
+ * claims another host or directory than its key, is returned as damaged (so that one bad
+ * manifest does not stop every command); an error of the store (unreachable, denied) is thrown.
+ */
+export async function readManifestChecked(
+  store: Pick<ObjectStore, 'getBuffer'>,
+  ref: ManifestRef,
+): Promise<{ manifest: Manifest } | { damaged: DamagedManifest }> {
+  try {
+    const manifest = await readManifest(store, ref);
+    if (manifest.dir !== ref.dir || manifest.host !== ref.host) {
+      const error = new CairnError(
+        'INTEGRITY',
+        `manifest ${ref.key} claims to be of ${manifest.host}:${manifest.dir}`,
+        { hint: 'it may be corrupted or hostile' },
+      );
+      return { damaged: { key: ref.key, error } };
+    }
+    return { manifest };
+  } catch (err) {
+    if (isCairnError(err) && err.code === 'INTEGRITY') return { damaged: { key: ref.key, error: err } };
+    throw err;
+  }
 }

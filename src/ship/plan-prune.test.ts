@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planManifests, planObjects } from './plan-prune.js';
+import { planManifests, planObjects, recheckObject } from './plan-prune.js';
 import { manifestKey, objectKey, parseManifestKey } from './layout.js';
 import type { ManifestRef } from './layout.js';
 import { makeItems } from '../../test/support/fixtures.js';
@@ -77,4 +77,18 @@ test('planObjects deletes unreferenced objects older than the grace period only'
   assert.deepEqual(plan.remove, [{ key: objectKey(b), size: 20, reason: 'no kept manifest refers to it' }]);
   assert.equal(plan.keptReferenced, 1);
   assert.equal(plan.keptYoung, 1);
+});
+
+test('recheckObject keeps a candidate stored again since it was listed, and one already gone', () => {
+  const key = objectKey('d'.repeat(64));
+  const o = { at: now, graceMs: 6 * HOUR };
+  assert.deepEqual(recheckObject(undefined, o), { delete: false, reason: 'gone already' });
+  const fresh = recheckObject({ key, size: 1, lastModified: new Date(now.getTime() - HOUR) }, o);
+  assert.equal(fresh.delete, false);
+  assert.match(
+    fresh.delete ? '' : fresh.reason,
+    /stored again while prune ran \(younger than the grace period, 6h\)/,
+  );
+  const old = { key, size: 1, lastModified: new Date(now.getTime() - 6 * HOUR) };
+  assert.deepEqual(recheckObject(old, o), { delete: true });
 });

@@ -74,6 +74,11 @@ export interface ObjectPlan {
   remove: { key: string; size: number; reason: string }[];
   keptReferenced: number;
   keptYoung: number;
+  /**
+   * Candidates kept at the last moment, each with its reason: named by a manifest written while
+   * prune ran, stored again since it was listed, or kept because a manifest cannot be read.
+   */
+  keptOnRecheck: { key: string; reason: string }[];
 }
 
 /** Objects no kept manifest refers to are deleted, unless younger than the grace period. */
@@ -83,7 +88,7 @@ export function planObjects(
   o: { now: Date; graceMs: number },
 ): ObjectPlan {
   const graceFrom = o.now.getTime() - o.graceMs;
-  const plan: ObjectPlan = { remove: [], keptReferenced: 0, keptYoung: 0 };
+  const plan: ObjectPlan = { remove: [], keptReferenced: 0, keptYoung: 0, keptOnRecheck: [] };
   for (const obj of objects) {
     const sha = shaFromObjectKey(obj.key);
     if (!sha) continue; // not ours: never touched
@@ -92,4 +97,22 @@ export function planObjects(
     else plan.remove.push({ key: obj.key, size: obj.size, reason: 'no kept manifest refers to it' });
   }
   return plan;
+}
+
+export type Recheck = { delete: true } | { delete: false; reason: string };
+
+/**
+ * The last look at a deletion candidate, right before it is deleted: what the store says of it now
+ * (a fresh HEAD). An object stored again since prune listed it (a writer refreshes the age of an
+ * old object before a manifest names it) is younger than the grace period now, and is kept.
+ */
+export function recheckObject(now: ObjectInfo | undefined, o: { at: Date; graceMs: number }): Recheck {
+  if (!now) return { delete: false, reason: 'gone already' };
+  if (now.lastModified.getTime() > o.at.getTime() - o.graceMs) {
+    return {
+      delete: false,
+      reason: `stored again while prune ran (younger than the grace period, ${formatMs(o.graceMs)})`,
+    };
+  }
+  return { delete: true };
 }

@@ -27,17 +27,30 @@ export class References {
 
   constructor(private readonly windowMs = EVIDENCE_WINDOW_MS) {}
 
-  noteStored(sha: string, at: Date): void {
-    const t = at.getTime();
-    if ((this.stored.get(sha) ?? 0) < t) this.stored.set(sha, t);
+  /**
+   * Every object was listed, starting at `started`: an object not in the listing and not stored
+   * by this process since then is not stored (deleted, or lost).
+   */
+  listed(seen: ReadonlySet<string>, started: Date): void {
+    for (const [sha, t] of this.stored) if (!seen.has(sha) && t < started.getTime()) this.stored.delete(sha);
+    this.listedAll = true;
   }
 
+  /** `exact`: the store's own date for the object (which may be older than what was noted). */
+  noteStored(sha: string, at: Date, o: { exact?: boolean } = {}): void {
+    const t = at.getTime();
+    if (o.exact || (this.stored.get(sha) ?? 0) < t) this.stored.set(sha, t);
+  }
+
+  /** Whether the object may be stored; once every object was listed, only what was seen or stored since. */
   knownStored(sha: string): boolean {
-    return this.stored.has(sha) || this.refCount.has(sha);
+    return this.stored.has(sha) || (!this.listedAll && this.refCount.has(sha));
   }
 
   /** Whether `sha` may be referenced now without storing it again. */
   fresh(sha: string, now: Date): boolean {
+    // Found missing when every object was listed: named by a manifest or not, it must be stored again.
+    if (this.listedAll && !this.stored.has(sha)) return false;
     const t = now.getTime() - this.windowMs;
     if ((this.refCount.get(sha) ?? 0) > 0) return true;
     return (this.stored.get(sha) ?? 0) > t || (this.released.get(sha) ?? 0) > t;

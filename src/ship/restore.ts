@@ -17,6 +17,7 @@ import { holds, mkdirInside } from '../core/dir-inside.js';
 import { objectKey } from './layout.js';
 import type { ManifestEntry } from './manifest.js';
 import { selectManifests } from './select.js';
+import type { DamagedManifest } from './catalog.js';
 
 export interface RestoreOptions {
   store: ObjectStore;
@@ -92,7 +93,7 @@ export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
     bytes: 0,
     failed: [],
   };
-  if (o.dryRun) return result;
+  if (o.dryRun) return refuseDamaged(sel.damaged, result);
   try {
     await mkdir(dest, { recursive: true });
     await access(dest, constants.W_OK);
@@ -125,7 +126,21 @@ export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
       }),
     ),
   );
-  return result;
+  return refuseDamaged(sel.damaged, result);
+}
+
+/** A damaged manifest fails its own directory only: the others are restored first, then this says so. */
+function refuseDamaged(damaged: readonly DamagedManifest[], result: RestoreResult): RestoreResult {
+  const first = damaged[0];
+  if (!first) return result;
+  const others = damaged.length > 1 ? ` (and ${damaged.length - 1} more damaged manifests)` : '';
+  throw new CairnError(
+    'INTEGRITY',
+    `${first.error.message}${others}; nothing of its directory was restored, ${result.restored + result.skippedIdentical} other files were`,
+    {
+      hint: 'it may be corrupted or hostile; cairn ship verify names every damaged manifest; restore its directory from an earlier point in time with --at',
+    },
+  );
 }
 
 /** Restores one file under `dest` (whose real path is `realDest`): its directories are made inside DEST only. */

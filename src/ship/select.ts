@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { CairnError } from '../core/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { isUnder, listManifests, newestPerSeries, readManifest } from './catalog.js';
+import { isUnder, listManifests, newestPerSeries, readManifestChecked } from './catalog.js';
+import type { DamagedManifest } from './catalog.js';
 import type { ManifestRef } from './layout.js';
 import type { Manifest } from './manifest.js';
 
@@ -10,6 +11,8 @@ export interface Selection {
   at: Date;
   path: string;
   manifests: { ref: ManifestRef; manifest: Manifest }[];
+  /** Manifests that are needed but damaged (not valid, or not of the directory their key names). */
+  damaged: DamagedManifest[];
 }
 
 /** Picks the host (given, this machine's, or the only one) and reads the newest manifest of each directory at `at`. */
@@ -55,18 +58,11 @@ export async function selectManifests(
     );
   }
   const manifests = [];
+  const damaged: DamagedManifest[] = [];
   for (const ref of refs) {
-    const manifest = await readManifest(store, ref);
-    if (manifest.dir !== ref.dir || manifest.host !== ref.host) {
-      throw new CairnError(
-        'INTEGRITY',
-        `manifest ${ref.key} claims to be of ${manifest.host}:${manifest.dir}`,
-        {
-          hint: 'it may be corrupted or hostile; nothing was restored',
-        },
-      );
-    }
-    manifests.push({ ref, manifest });
+    const read = await readManifestChecked(store, ref);
+    if ('damaged' in read) damaged.push(read.damaged);
+    else manifests.push({ ref, manifest: read.manifest });
   }
-  return { host, at: o.at, path, manifests };
+  return { host, at: o.at, path, manifests, damaged };
 }

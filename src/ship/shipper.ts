@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { Clock } from '../core/clock.js';
-import { errnoCode, fromFsError, isCairnError } from '../core/errors.js';
+import { CairnError, errnoCode, fromFsError, isCairnError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import { retry } from '../core/retry.js';
 import type { ByteRate } from '../core/rate.js';
@@ -10,7 +10,7 @@ import type { MemoryBudget } from '../core/budget.js';
 import type { ObjectStore, PreparedFile } from '../storage/object-store.js';
 import { isTransient } from '../storage/s3-errors.js';
 import { isChangedWhileStored } from '../storage/file-version.js';
-import { isUnder, listManifests, newestPerSeries, readManifest } from './catalog.js';
+import { isUnder, listManifests, newestPerSeries, readManifestChecked } from './catalog.js';
 import { manifestKey, objectKey, OBJECTS_PREFIX, shaFromObjectKey } from './layout.js';
 import { encodeManifest } from './manifest.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
@@ -120,7 +120,22 @@ export class Shipper {
     for (const ref of newestPerSeries(refs)) {
       this.lastStamp = Math.max(this.lastStamp, ref.time.getTime());
       if (!this.o.roots.some((r) => isUnder(ref.dir, r))) continue;
-      const m = await this.withRetry(`reading ${ref.key}`, () => readManifest(this.deps.store, ref));
+      const read = await this.withRetry(`reading ${ref.key}`, () =>
+        readManifestChecked(this.deps.store, ref),
+      );
+      if ('damaged' in read) {
+        // Its directory is looked at as if never shipped: its files are hashed (and found stored),
+        // and a new manifest replaces it as the newest.
+        this.deps.reporter.event({
+          level: 'warn',
+          type: 'ship.damaged-manifest',
+          message: `${read.damaged.error.message}; skipped, its directory gets a new manifest`,
+          key: ref.key,
+          hint: 'cairn ship verify names every damaged manifest',
+        });
+        continue;
+      }
+      const m = read.manifest;
       for (const f of m.files) {
         const rec: Shipped = {
           size: f.size,
@@ -138,15 +153,36 @@ export class Shipper {
     }
   }
 
-  /** Lists every stored object once, so shipping many new files needs no request per file to find duplicates. */
+  /**
+   * Lists every stored object once, so shipping many new files needs no request per file to find
+   * duplicates, and so that no object found missing is named again: a file whose shipped content
+   * is missing from the store is read and stored again, not counted as shipped.
+   */
   async loadObjectIndex(): Promise<void> {
+    const started = this.deps.clock.now();
+    const seen = new Set<string>();
     await this.withRetry('listing objects', async () => {
       for await (const o of this.deps.store.list(OBJECTS_PREFIX)) {
         const sha = shaFromObjectKey(o.key);
-        if (sha) this.refs.noteStored(sha, o.lastModified);
+        if (!sha) continue;
+        seen.add(sha);
+        this.refs.noteStored(sha, o.lastModified);
       }
     });
-    this.refs.listedAll = true;
+    this.refs.listed(seen, started);
+    for (const [path, rec] of this.files) {
+      if (this.refs.knownStored(rec.sha256)) continue;
+      this.files.delete(path);
+      this.deps.reporter.event({
+        level: 'warn',
+        type: 'ship.object-missing',
+        message: `the stored content of ${path} (${rec.sha256.slice(0, 12)}…) is missing from the store; storing it again`,
+        path,
+        sha256: rec.sha256,
+      });
+    }
+    for (const [inode, rec] of this.byInode)
+      if (!this.refs.knownStored(rec.sha256)) this.byInode.delete(inode);
   }
 
   /** True when the file at `path` was shipped as it is now (by size, mtime, ctime and inode). */
@@ -234,7 +270,11 @@ export class Shipper {
 
   private async store(path: string, st: Stats): Promise<ShipOutcome> {
     const linked = this.byInode.get(`${st.dev}:${st.ino}`);
-    const known = linked && sameFile(linked, st) ? linked.sha256 : undefined;
+    // A hard link of a file shipped already is not read again, while its object may be named as it is.
+    const known =
+      linked && sameFile(linked, st) && this.refs.fresh(linked.sha256, this.deps.clock.now())
+        ? linked.sha256
+        : undefined;
     // A small file is held in memory from its read to its upload: that counts against the budget.
     const small = known === undefined && st.size <= this.o.smallFileBytes;
     const release = small ? await this.o.budget.take(st.size) : () => undefined;
@@ -362,15 +402,41 @@ export class Shipper {
       );
       this.stats.bytesUploaded += r.uploadedBytes;
       this.stats.bytesResumed += r.resumedBytes;
+      if (r.resumedBytes > 0) {
+        // An object completed from an upload begun by an earlier run may carry that run's time
+        // (S3 dates a multipart object by its start): what counts is the age the store reports.
+        if (await this.storedYoung(sha256)) {
+          this.stats.filesUploaded += 1;
+          return;
+        }
+        const again = await this.withRetry(`storing ${path}`, () =>
+          prepared.store(key, {
+            signal: this.o.signal,
+            budget: this.o.budget,
+            gate: rate ? (n, signal) => rate.take(n, signal) : undefined,
+          }),
+        );
+        this.stats.bytesUploaded += again.uploadedBytes;
+      }
     } else if (body) {
       await rate?.take(body.length, this.o.signal);
       await this.withRetry(`storing ${path}`, () =>
         this.deps.store.put(key, body, { signal: this.o.signal, durable: false, sha256 }),
       );
       this.stats.bytesUploaded += body.length;
+    } else {
+      throw new CairnError('INTERNAL', `${path}: nothing to store`);
     }
     this.refs.noteStored(sha256, started);
     this.stats.filesUploaded += 1;
+  }
+
+  /** Notes the object's age as the store reports it; true if young enough to be named. */
+  private async storedYoung(sha: string): Promise<boolean> {
+    const info = await this.withRetry('checking object', () => this.deps.store.head(objectKey(sha)));
+    if (!info) return false;
+    this.refs.noteStored(sha, info.lastModified, { exact: true });
+    return this.refs.fresh(sha, this.deps.clock.now());
   }
 
   /** Whether an object with this content may be referenced without storing it again (see References). */
@@ -425,7 +491,14 @@ export class Shipper {
       await this.withRetry('flushing storage', () => this.deps.store.sync());
       for (const b of built) await this.writeManifest(b.dir, b.files, time);
     } catch (err) {
-      for (const b of built) this.dirty.add(b.dir);
+      for (const b of built)
+        if (this.lastWritten.get(b.dir) !== entriesFingerprint(b.files)) this.dirty.add(b.dir);
+      // Storage was away so long that the evidence for an object went stale: the next flush
+      // leaves such files out until they are stored again (entriesOf), and writes the rest.
+      if (err instanceof StaleEvidence) {
+        this.deps.reporter.event({ level: 'debug', type: 'ship.stale-evidence', message: err.message });
+        return;
+      }
       throw err;
     }
   }
@@ -470,9 +543,18 @@ export class Shipper {
     const now = this.deps.clock.now();
     const m: Manifest = { version: 1, host: this.o.host, dir, time: time.toISOString(), files };
     const key = manifestKey(this.o.host, dir, time);
-    await this.withRetry(`writing manifest for ${dir}`, () =>
-      this.deps.store.put(key, encodeManifest(m), { ifNoneMatch: true, contentType: 'application/json' }),
-    );
+    await this.withRetry(`writing manifest for ${dir}`, () => {
+      // Checked before every attempt, not once: prune relies on a manifest naming only objects
+      // seen young (or stored) less than EVIDENCE_WINDOW_MS before it is written.
+      const at = this.deps.clock.now();
+      const stale = files.find((f) => !this.refs.fresh(f.sha256, at));
+      if (stale)
+        throw new StaleEvidence(`manifest of ${dir} not written: ${stale.name} must be stored again first`);
+      return this.deps.store.put(key, encodeManifest(m), {
+        ifNoneMatch: true,
+        contentType: 'application/json',
+      });
+    });
     this.refs.setCurrent(dir, new Set(files.map((f) => f.sha256)), now);
     this.lastWritten.set(dir, entriesFingerprint(files));
     this.stats.manifestsWritten += 1;
@@ -486,6 +568,9 @@ export class Shipper {
     });
   }
 }
+
+/** A manifest would name an object whose evidence of being kept by prune went stale. */
+class StaleEvidence extends Error {}
 
 /**
  * What a new manifest would change. ctime and inode count: a manifest that

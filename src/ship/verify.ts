@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { CairnError } from '../core/errors.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { listManifests, newestPerSeries, readManifest } from './catalog.js';
 import { objectKey, OBJECTS_PREFIX, shaFromObjectKey } from './layout.js';
+import { repairObjects } from './repair.js';
+import type { BrokenObject, RepairResult } from './repair.js';
 
 export interface VerifyOptions {
   store: ObjectStore;
@@ -12,6 +15,10 @@ export interface VerifyOptions {
   /** Only the newest manifest of each directory at this time; default every manifest. */
   at?: Date | undefined;
   readData?: boolean | undefined;
+  /** Store each missing or damaged object again from a local file that has its content (reads all data). */
+  repair?: boolean | undefined;
+  /** With repair: find the files, store nothing. */
+  dryRun?: boolean | undefined;
   reporter?: Reporter | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -20,7 +27,9 @@ export interface VerifyProblem {
   manifest: string;
   file: string;
   sha256: string;
-  problem: 'missing' | 'wrong size' | 'wrong hash' | 'unreadable manifest';
+  problem:
+    'missing' | 'wrong size' | 'wrong hash' | 'unreadable manifest' | 'manifest does not match its key';
+  detail?: string;
 }
 
 export interface VerifyResult {
@@ -28,9 +37,16 @@ export interface VerifyResult {
   objectsChecked: number;
   bytesRead: number;
   problems: VerifyProblem[];
+  repair?: RepairResult;
 }
 
-/** Every object a manifest refers to exists with the right size; with readData, the right SHA-256. */
+const OBJECT_PROBLEMS = new Set<VerifyProblem['problem']>(['missing', 'wrong size', 'wrong hash']);
+
+/**
+ * Every object a manifest refers to exists with the right size; with readData, the right SHA-256;
+ * every manifest is valid and of the host and directory its key names. With repair, each missing
+ * or damaged object is stored again from a local file that still has its content.
+ */
 export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
   const reporter = o.reporter ?? silentReporter;
   const sizes = new Map<string, number>();
@@ -42,18 +58,44 @@ export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
   if (o.at) refs = newestPerSeries(refs, o.at);
   const result: VerifyResult = { manifests: refs.length, objectsChecked: 0, bytesRead: 0, problems: [] };
   const wanted = new Map<string, { manifest: string; file: string; size: number }>();
+  /** sha → every file (absolute path) a manifest names with it, and its size. */
+  const named = new Map<string, { size: number; files: Set<string> }>();
+  const sameSize = new Map<number, string[]>();
   for (const ref of refs) {
     let m;
     try {
       m = await readManifest(o.store, ref);
     } catch (err) {
       if (!(err instanceof CairnError) || err.code !== 'INTEGRITY') throw err;
-      result.problems.push({ manifest: ref.key, file: '', sha256: '', problem: 'unreadable manifest' });
+      result.problems.push({
+        manifest: ref.key,
+        file: '',
+        sha256: '',
+        problem: 'unreadable manifest',
+        detail: err.message,
+      });
+      continue;
+    }
+    if (m.host !== ref.host || m.dir !== ref.dir) {
+      // Restore refuses it: a manifest that passes here must restore.
+      result.problems.push({
+        manifest: ref.key,
+        file: '',
+        sha256: '',
+        problem: 'manifest does not match its key',
+        detail: `it claims to be of ${m.host}:${m.dir}`,
+      });
       continue;
     }
     for (const f of m.files) {
       const size = sizes.get(f.sha256);
-      const file = `${m.dir}/${f.name}`;
+      const file = join(m.dir, f.name);
+      const n = named.get(f.sha256) ?? { size: f.size, files: new Set<string>() };
+      n.files.add(file);
+      named.set(f.sha256, n);
+      const same = sameSize.get(f.size) ?? [];
+      if (same.length < 64) same.push(file); // enough places to look for a lost content
+      sameSize.set(f.size, same);
       if (size === undefined)
         result.problems.push({ manifest: ref.key, file, sha256: f.sha256, problem: 'missing' });
       else if (size !== f.size)
@@ -62,17 +104,31 @@ export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
     }
   }
   result.objectsChecked = wanted.size;
-  if (!o.readData) return result;
-  const total = [...wanted.values()].reduce((n, w) => n + w.size, 0);
-  for (const [sha, w] of wanted) {
-    const h = createHash('sha256');
-    for await (const chunk of await o.store.get(objectKey(sha), { signal: o.signal })) {
-      h.update(chunk as Buffer);
-      result.bytesRead += (chunk as Buffer).length;
+  if (o.readData || o.repair) {
+    const total = [...wanted.values()].reduce((n, w) => n + w.size, 0);
+    for (const [sha, w] of wanted) {
+      const h = createHash('sha256');
+      for await (const chunk of await o.store.get(objectKey(sha), { signal: o.signal })) {
+        h.update(chunk as Buffer);
+        result.bytesRead += (chunk as Buffer).length;
+      }
+      if (h.digest('hex') !== sha)
+        result.problems.push({ manifest: w.manifest, file: w.file, sha256: sha, problem: 'wrong hash' });
+      reporter.progress?.({ unit: 'bytes', done: result.bytesRead, total, label: 'reading data' });
     }
-    if (h.digest('hex') !== sha)
-      result.problems.push({ manifest: w.manifest, file: w.file, sha256: sha, problem: 'wrong hash' });
-    reporter.progress?.({ unit: 'bytes', done: result.bytesRead, total, label: 'reading data' });
   }
+  if (!o.repair) return result;
+  const broken: BrokenObject[] = [];
+  for (const sha of new Set(
+    result.problems.filter((p) => OBJECT_PROBLEMS.has(p.problem)).map((p) => p.sha256),
+  )) {
+    const n = named.get(sha);
+    if (n) broken.push({ sha256: sha, size: n.size, files: [...n.files].sort() });
+  }
+  result.repair = await repairObjects(o.store, broken, sameSize, {
+    dryRun: o.dryRun,
+    reporter,
+    signal: o.signal,
+  });
   return result;
 }
