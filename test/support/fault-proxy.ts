@@ -27,6 +27,12 @@ export interface FaultProxy {
   setMode(m: FaultMode): void;
   /** The next `n` requests fail with `kind`, whatever the mode. */
   failNext(n: number, kind: FaultKind): void;
+  /**
+   * The next `n` requests whose path matches `path` are answered by the
+   * server, but the connection is cut after `afterBytes` of the response
+   * body: a download that breaks mid-stream.
+   */
+  cutNext(n: number, o: { path: RegExp; afterBytes: number }): void;
   close(): Promise<void>;
 }
 
@@ -85,7 +91,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     req.once('end', cut);
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const cuts: { path: RegExp; afterBytes: number }[] = [];
+
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, cutAfter?: number) => {
     const up = client.request({
       protocol: target.protocol,
       hostname: target.hostname,
@@ -97,6 +105,20 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     });
     up.once('response', (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
+      if (cutAfter !== undefined) {
+        let sent = 0;
+        upRes.on('data', (c: Buffer) => {
+          if (sent >= cutAfter) return;
+          const part = c.subarray(0, cutAfter - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= cutAfter) {
+            upRes.destroy();
+            req.socket.resetAndDestroy();
+          }
+        });
+        return;
+      }
       pipeline(upRes, res, (err) => {
         if (err) res.destroy();
       });
@@ -114,6 +136,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const server = http.createServer((req, res) => {
     requests++;
+    const cut = cuts.findIndex((c) => c.path.test(req.url ?? ''));
+    if (cut !== -1 && mode === 'pass') {
+      const [c] = cuts.splice(cut, 1);
+      return forward(req, res, c?.afterBytes);
+    }
     const kind = queued.shift() ?? mode;
     if (kind === 'pass') forward(req, res);
     else if (kind === 'reset') reset(req);
@@ -167,6 +194,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     failNext(n: number, kind: FaultKind) {
       for (let i = 0; i < n; i++) queued.push(kind);
+    },
+    cutNext(n: number, o: { path: RegExp; afterBytes: number }) {
+      for (let i = 0; i < n; i++) cuts.push({ ...o });
     },
     close() {
       if (closed) return Promise.resolve();
