@@ -94,7 +94,7 @@ export class ExtractTarget {
     ) {
       throw new CairnError(
         'INTEGRITY',
-        `archive entry "${name}" would land outside the destination; nothing more was extracted`,
+        `archive entry "${name}" would land outside the destination; nothing was restored`,
         {
           hint: 'the archive may be hostile',
         },
@@ -106,7 +106,7 @@ export class ExtractTarget {
   private outside(name: string, at: string): CairnError {
     return new CairnError(
       'INTEGRITY',
-      `archive entry "${name}" would be written through ${at}, a symlink that leads outside the destination or to no directory; nothing more was extracted`,
+      `archive entry "${name}" would be written through ${at}, a symlink that leads outside the destination or to no directory; nothing was restored`,
       { hint: 'the archive may be hostile' },
     );
   }

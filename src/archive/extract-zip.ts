@@ -109,7 +109,7 @@ export async function extractZip(
         /invalid relative path|absolute path/.test(err.message)
           ? new CairnError(
               'INTEGRITY',
-              `archive entry ${err.message.replace(/^.*?: /, '')} would land outside the destination; nothing more was extracted`,
+              `archive entry ${err.message.replace(/^.*?: /, '')} would land outside the destination; nothing was restored`,
               {
                 hint: 'the archive may be hostile',
               },

@@ -201,3 +201,26 @@ test('zip: directory modes and times are never applied through a symlink swapped
   await w.check(await cairn(['archive', 'restore', 'evil', w.dest, '--from', w.repo]));
   await rm(w.base, { recursive: true, force: true });
 });
+
+test('tar: a hostile entry refused halfway leaves DEST as it was, earlier entries undone', async () => {
+  const w = await hostileDirWorld();
+  await mkdir(join(w.dest, 'sub'), { recursive: true });
+  await writeFile(join(w.dest, 'ok.txt'), 'old good');
+  await writeFile(join(w.dest, 'sub', 'f'), 'a file where the archive has a directory');
+  const before = await describeTree(w.dest, { mtimes: true });
+  const p = pack();
+  p.entry({ name: 'ok.txt', type: 'file', mode: 0o644 }, 'replaced');
+  p.entry({ name: 'new/deep/file.txt', type: 'file', mode: 0o644 }, 'new');
+  p.entry({ name: 'sub/f', type: 'directory', mode: 0o755 });
+  p.entry({ name: 'sub/f/x', type: 'file', mode: 0o644 }, 'x');
+  p.entry({ name: 'ln', type: 'symlink', linkname: w.outside });
+  p.entry({ name: 'ln/evil.txt', type: 'file', mode: 0o644 }, 'pwned');
+  p.finalize();
+  await writeFile(join(w.repo, 'half_20260101000000.tar'), await buffer(p));
+  const r = await cairn(['archive', 'restore', 'half', w.dest, '--from', w.repo]);
+  assert.equal(r.code, 8, r.stderr);
+  assert.deepEqual(await describeTree(w.dest, { mtimes: true }), before);
+  assert.match(r.stderr, /outside the destination.*; nothing was restored/);
+  assert.deepEqual(await readdir(w.outside), ['target']);
+  await rm(w.base, { recursive: true, force: true });
+});
