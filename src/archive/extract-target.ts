@@ -48,7 +48,8 @@ interface Dir {
  * - setuid, setgid and sticky bits are kept only with the recorded owner.
  */
 export class ExtractTarget {
-  private readonly staged: Staged[] = [];
+  /** Files written to temporary names, by the real path each will take (the last entry of a name wins). */
+  private readonly staged = new Map<string, Staged>();
   private readonly dirs = new Map<string, Dir>();
   private readonly madeDirs: string[] = [];
   private readonly madeLinks: { path: string; ino: number }[] = [];
@@ -130,14 +131,17 @@ export class ExtractTarget {
     });
     const parent = await realpath(dirname(path));
     if (!holds(this.dest, parent)) throw this.outside(name, dirname(path));
+    // A file staged under a name that is now a directory on this entry's way is replaced by it.
+    for (let up = parent; up !== this.dest && holds(this.dest, up); up = dirname(up)) await this.unstage(up);
     return { parent, final: join(parent, basename(path)) };
   }
 
   /** A later entry of the same name replaces a file staged earlier. */
-  private unstage(final: string): Promise<void> {
-    const drop = this.staged.filter((s) => s.final === final);
-    for (const s of drop) this.staged.splice(this.staged.indexOf(s), 1);
-    return Promise.all(drop.map((s) => rm(s.tmp, { force: true }))).then(() => undefined);
+  private async unstage(final: string): Promise<void> {
+    const s = this.staged.get(final);
+    if (!s) return;
+    this.staged.delete(final);
+    await rm(s.tmp, { force: true });
   }
 
   private report(name: string, s: Settled): void {
@@ -199,7 +203,8 @@ export class ExtractTarget {
     } catch (err) {
       throw fromFsError(err, tmp, 'extracting');
     }
-    this.staged.push({ tmp, final, parent });
+    await this.unstage(final);
+    this.staged.set(final, { tmp, final, parent });
     let n = 0;
     // Errors reading the archive pass as they are (the caller maps them to INTEGRITY); errors
     // writing DEST are file system errors (no space, permission denied).
@@ -241,7 +246,12 @@ export class ExtractTarget {
 
   /** Renames every staged file into place, then gives directories their modes, owners and times. */
   async commit(): Promise<void> {
-    for (const s of this.staged) {
+    for (const s of this.staged.values()) {
+      if ((await lstat(s.final).catch(() => undefined))?.isDirectory()) {
+        throw new CairnError('CONFLICT', `${s.final} is a directory; nothing was renamed into place`, {
+          hint: 'restore into an empty directory',
+        });
+      }
       if ((await realpath(s.parent)) !== s.parent) {
         throw new CairnError(
           'INTEGRITY',
@@ -249,7 +259,9 @@ export class ExtractTarget {
         );
       }
     }
-    for (const s of this.staged.splice(0)) {
+    const staged = [...this.staged.values()];
+    this.staged.clear();
+    for (const s of staged) {
       await rename(s.tmp, s.final).catch((err: unknown) => {
         throw fromFsError(err, s.final, 'extracting');
       });
@@ -282,7 +294,8 @@ export class ExtractTarget {
 
   /** Undoes what extraction did: DEST's existing entries are as they were. */
   async abort(): Promise<void> {
-    for (const s of this.staged.splice(0)) await rm(s.tmp, { force: true }).catch(() => undefined);
+    for (const s of this.staged.values()) await rm(s.tmp, { force: true }).catch(() => undefined);
+    this.staged.clear();
     await this.removeMadeLinks();
     for (const d of this.madeDirs.splice(0).reverse()) await rmdir(d).catch(() => undefined);
     for (const d of this.displaced.splice(0).reverse()) {

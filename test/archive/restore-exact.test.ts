@@ -224,3 +224,29 @@ test('tar: a hostile entry refused halfway leaves DEST as it was, earlier entrie
   assert.deepEqual(await readdir(w.outside), ['target']);
   await rm(w.base, { recursive: true, force: true });
 });
+
+test('tar: a later entry of the same name wins, also when a file becomes a directory', async () => {
+  const w = await hostileDirWorld();
+  await mkdir(w.dest);
+  await writeFile(join(w.dest, 'x'), 'an old file where the archive ends with a directory');
+  const p = pack();
+  p.entry({ name: 'x', type: 'file', mode: 0o644 }, 'first');
+  p.entry({ name: 'x/y', type: 'file', mode: 0o644 }, 'under x');
+  p.entry({ name: 'twice', type: 'file', mode: 0o644 }, 'one');
+  p.entry({ name: 'twice', type: 'file', mode: 0o600 }, 'two');
+  p.entry({ name: 'link', type: 'file', mode: 0o644 }, 'a file first');
+  p.entry({ name: 'link', type: 'symlink', linkname: 'twice' });
+  p.finalize();
+  await writeFile(join(w.repo, 'later_20260101000000.tar'), await buffer(p));
+  const r = await cairn(['archive', 'restore', 'later', w.dest, '--from', w.repo]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    Object.fromEntries(
+      Object.entries(await describeTree(w.dest)).map(([k, v]) => [k, v.type + (v.target ?? '')]),
+    ),
+    { link: 'symlinktwice', twice: 'file', x: 'dir', 'x/y': 'file' },
+  );
+  assert.equal(await readFile(join(w.dest, 'twice'), 'utf8'), 'two');
+  assert.equal(await readFile(join(w.dest, 'x', 'y'), 'utf8'), 'under x');
+  await rm(w.base, { recursive: true, force: true });
+});
