@@ -12,8 +12,16 @@ export type ArchiveSource =
 
 /** One entry of the archive. `name` is '/'-separated, relative, without a trailing slash. */
 export type ArchiveEntry =
-  | { type: 'dir'; name: string; mode: number; mtime: Date }
-  | { type: 'symlink'; name: string; mode: number; mtime: Date; target: string }
+  | { type: 'dir'; name: string; mode: number; mtime: Date; uid?: number; gid?: number }
+  | {
+      type: 'symlink';
+      name: string;
+      mode: number;
+      mtime: Date;
+      target: string;
+      uid?: number;
+      gid?: number;
+    }
   | {
       type: 'file';
       name: string;

@@ -52,11 +52,19 @@ async function entryFor(
   o: WalkOptions,
 ): Promise<ArchiveEntry | undefined> {
   const mode = st.mode & 0o7777;
-  if (st.isDirectory()) return { type: 'dir', name, mode, mtime: st.mtime };
+  if (st.isDirectory()) return { type: 'dir', name, mode, mtime: st.mtime, uid: st.uid, gid: st.gid };
   if (st.isSymbolicLink()) {
     const target = await readlink(path, { encoding: 'buffer' });
     if (isUtf8(target))
-      return { type: 'symlink', name, mode, mtime: st.mtime, target: target.toString('utf8') };
+      return {
+        type: 'symlink',
+        name,
+        mode,
+        mtime: st.mtime,
+        target: target.toString('utf8'),
+        uid: st.uid,
+        gid: st.gid,
+      };
     notUtf8(path, `its target ${escapeName(target)}`, 'point it elsewhere (ln -sfn TARGET LINK)', o);
     return undefined;
   }
@@ -131,7 +139,14 @@ export async function* walkSources(
       yield* parents(base, rootStat.mtime);
       if (!seenDirs.has(base)) {
         seenDirs.add(base);
-        yield { type: 'dir', name: base, mode: rootStat.mode & 0o7777, mtime: rootStat.mtime };
+        yield {
+          type: 'dir',
+          name: base,
+          mode: rootStat.mode & 0o7777,
+          mtime: rootStat.mtime,
+          uid: rootStat.uid,
+          gid: rootStat.gid,
+        };
       }
     }
     yield* walkDir(src.path, src.path, base, seenDirs, o);

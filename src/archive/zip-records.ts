@@ -26,6 +26,8 @@ export interface ZipEntryInfo {
   mtime: Date;
   /** Unix file type and mode bits (st_mode). */
   mode: number;
+  /** Kept in Info-ZIP's Unix extra field "ux" (0x7875), which unzip -X and cairn restore as root. */
+  owner?: { uid: number; gid: number } | undefined;
 }
 
 export interface ZipSizes {
@@ -65,6 +67,20 @@ function utExtra(mtime: Date): Buffer {
   return b;
 }
 
+/** Info-ZIP's Unix extra field "ux" (0x7875): version 1, then 4-byte uid and gid, in both headers. */
+function uxExtra(o: { uid: number; gid: number } | undefined): Buffer[] {
+  if (!o || o.uid > MAX32 || o.gid > MAX32) return [];
+  const b = Buffer.alloc(15);
+  b.writeUInt16LE(0x7875, 0);
+  b.writeUInt16LE(11, 2);
+  b.writeUInt8(1, 4);
+  b.writeUInt8(4, 5);
+  b.writeUInt32LE(o.uid, 6);
+  b.writeUInt8(4, 10);
+  b.writeUInt32LE(o.gid, 11);
+  return [b];
+}
+
 /** A ZIP64 extended information extra field holding `values` (8 bytes each, in APPNOTE order). */
 function zip64Extra(values: number[]): Buffer {
   const b = Buffer.alloc(4 + 8 * values.length);
@@ -85,7 +101,7 @@ function checkName(name: Buffer): void {
  */
 export function localHeader(e: ZipEntryInfo, sizes: ZipSizes | undefined, o: { zip64: boolean }): Buffer {
   checkName(e.name);
-  const extras = [utExtra(e.mtime)];
+  const extras = [utExtra(e.mtime), ...uxExtra(e.owner)];
   let compressed = sizes?.compressed ?? 0;
   let uncompressed = sizes?.uncompressed ?? 0;
   if (o.zip64) {
@@ -147,7 +163,11 @@ export function centralHeader(
   if (big.uncompressed) values.push(s.uncompressed);
   if (big.compressed) values.push(s.compressed);
   if (big.offset) values.push(o.offset);
-  const extra = Buffer.concat([utExtra(e.mtime), ...(values.length ? [zip64Extra(values)] : [])]);
+  const extra = Buffer.concat([
+    utExtra(e.mtime),
+    ...uxExtra(e.owner),
+    ...(values.length ? [zip64Extra(values)] : []),
+  ]);
   const isDir = (e.mode & 0o170000) === 0o040000;
   const b = Buffer.alloc(46);
   const { date, time } = dosDateTime(e.mtime);

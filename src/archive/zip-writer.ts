@@ -112,11 +112,11 @@ export class ZipWriter implements FormatWriter {
   add(e: ArchiveEntry): Promise<void> {
     switch (e.type) {
       case 'dir':
-        return this.addWhole(this.info(`${e.name}/`, S_IFDIR | e.mode, e.mtime), Buffer.alloc(0), false);
+        return this.addWhole(this.info(`${e.name}/`, S_IFDIR | e.mode, e.mtime, e), Buffer.alloc(0), false);
       case 'symlink':
-        return this.addWhole(this.info(e.name, S_IFLNK | 0o777, e.mtime), Buffer.from(e.target), false);
+        return this.addWhole(this.info(e.name, S_IFLNK | 0o777, e.mtime, e), Buffer.from(e.target), false);
       case 'file': {
-        const info = this.info(e.name, S_IFREG | e.mode, e.mtime);
+        const info = this.info(e.name, S_IFREG | e.mode, e.mtime, e);
         if (e.size > 0 && e.size <= ZIP_BLOCK && this.deflater)
           return this.addSmallFile(info, e.path, e.size);
         if (e.size <= ZIP_BLOCK)
@@ -131,8 +131,21 @@ export class ZipWriter implements FormatWriter {
     }
   }
 
-  private info(name: string, mode: number, mtime: Date): ZipEntryInfo {
-    return { name: Buffer.from(name, 'utf8'), method: METHOD_STORE, mode, mtime };
+  private info(
+    name: string,
+    mode: number,
+    mtime: Date,
+    owner?: { uid?: number | undefined; gid?: number | undefined },
+  ): ZipEntryInfo {
+    const uid = owner?.uid;
+    const gid = owner?.gid;
+    return {
+      name: Buffer.from(name, 'utf8'),
+      method: METHOD_STORE,
+      mode,
+      mtime,
+      owner: uid !== undefined && gid !== undefined ? { uid, gid } : undefined,
+    };
   }
 
   private async write(bytes: Buffer): Promise<void> {

@@ -239,7 +239,14 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
       const store = openTargetWith(ctx, f.from, f);
       await store.check();
       const r = await restoreArchive({ store, spec, dest, reporter: ctx.out });
-      ctx.out.result(r, () => `extracted ${r.key}: ${r.files} files, ${formatBytes(r.bytes)} into ${r.dest}`);
+      ctx.out.result(
+        r,
+        () =>
+          `extracted ${r.key}: ${r.files} files, ${formatBytes(r.bytes)} into ${r.dest}` +
+          (r.specialBitsCleared
+            ? `\n${r.specialBitsCleared} entries restored without setuid/setgid/sticky (owner not restored)`
+            : ''),
+      );
     });
   });
 

@@ -93,6 +93,9 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
           f.dryRun
             ? `would restore ${r.files} files of host ${r.host} as of ${r.at} into ${r.dest}`
             : `restored ${r.restored} files (${formatBytes(r.bytes)}), ${r.skippedIdentical} already identical, of host ${r.host} as of ${r.at} into ${r.dest}` +
+              (r.specialBitsCleared
+                ? `\n${r.specialBitsCleared} files restored without setuid/setgid/sticky (owner not restored)`
+                : '') +
               (r.failed.length ? `\n${r.failed.length} FAILED` : ''),
         );
         if (r.failed.length) {

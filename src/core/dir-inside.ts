@@ -11,9 +11,17 @@ export const holds = (root: string, real: string): boolean =>
  * `mkdir -p` would follow a symlink out of `root` and make directories there
  * before anything could be checked. A symlink on the way must lead to a
  * directory inside `root`, or `refuse(at)` is thrown; a file on the way is
- * replaced by a directory.
+ * replaced by a directory. A caller that undoes its work when it fails passes
+ * `displace` (moves such a file aside instead of deleting it) and `made`
+ * (told of each directory made).
  */
-export async function mkdirInside(root: string, dir: string, refuse: (at: string) => Error): Promise<void> {
+export async function mkdirInside(
+  root: string,
+  dir: string,
+  refuse: (at: string) => Error,
+  o: { displace?: (path: string) => Promise<void>; made?: (path: string) => void } = {},
+): Promise<void> {
+  const displace = o.displace ?? ((path: string) => rm(path, { force: true }));
   const rel = relative(root, dir);
   if (rel.startsWith('..') || rel.startsWith(sep)) throw refuse(dir);
   let at = root;
@@ -26,11 +34,15 @@ export async function mkdirInside(root: string, dir: string, refuse: (at: string
       if (real !== undefined && holds(root, real) && (await lstat(real)).isDirectory()) continue;
       throw refuse(at);
     }
-    if (st) await rm(at, { force: true });
-    await mkdir(at).catch(async (err: unknown) => {
-      // Made meanwhile by a caller working on the same directory: fine if it is one.
-      if (errnoCode(err) === 'EEXIST' && (await lstat(at)).isDirectory()) return;
-      throw fromFsError(err, at, 'creating directory');
-    });
+    if (st) await displace(at);
+    const made = await mkdir(at).then(
+      () => true,
+      async (err: unknown) => {
+        // Made meanwhile by a caller working on the same directory: fine if it is one.
+        if (errnoCode(err) === 'EEXIST' && (await lstat(at)).isDirectory()) return false;
+        throw fromFsError(err, at, 'creating directory');
+      },
+    );
+    if (made) o.made?.(at);
   }
 }

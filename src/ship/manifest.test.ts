@@ -66,3 +66,13 @@ test('keys a later version 1 may add are dropped, at the top and in entries; a l
   assert.ok(!('chunker' in m) && !('xattrs' in (m.files[0] ?? {})));
   assert.throws(() => decodeManifest(Buffer.from(JSON.stringify({ ...good, version: 2 })), 'k'), integrity);
 });
+
+test('entries carry their owner; those of earlier versions, without one, are read as before', () => {
+  const entry = { ...good.files[0]!, uid: 65534, gid: 100 };
+  const current: Manifest = { ...good, files: [entry] };
+  assert.deepEqual(decodeManifest(encodeManifest(current), 'k'), current);
+  assert.equal(decodeManifest(encodeManifest(good), 'k').files[0]?.uid, undefined);
+  const file = (patch: object): Buffer => encodeManifest({ ...good, files: [{ ...entry, ...patch }] });
+  assert.throws(() => decodeManifest(file({ uid: -1 }), 'k'), integrity);
+  assert.throws(() => decodeManifest(file({ gid: 1.5 }), 'k'), integrity);
+});

@@ -24,6 +24,13 @@ export interface ManifestEntry {
   ctimeMs?: number | undefined;
   ino?: number | undefined;
   mode: number;
+  /**
+   * The owner when the file was read; restored when root restores. Absent from
+   * manifests written before owners were recorded: such a file is restored
+   * without its setuid/setgid/sticky bits.
+   */
+  uid?: number | undefined;
+  gid?: number | undefined;
   sha256: string;
 }
 
@@ -50,6 +57,8 @@ const entrySchema = z
       .refine((n) => Number.isInteger(n), 'must be an integer')
       .optional(),
     mode: z.number().int().min(0).max(0o7777),
+    uid: z.number().int().nonnegative().max(0xffffffff).optional(),
+    gid: z.number().int().nonnegative().max(0xffffffff).optional(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })
   // Keys it does not know are dropped, not refused: see manifestSchema.

@@ -51,6 +51,9 @@ interface Shipped {
   /** Undefined when learnt from a manifest: device numbers are not stored, they can change across boots. */
   dev: number | undefined;
   mode: number;
+  /** Undefined when learnt from a manifest written before owners were recorded. */
+  uid: number | undefined;
+  gid: number | undefined;
   sha256: string;
 }
 
@@ -144,6 +147,8 @@ export class Shipper {
           ino: f.ino,
           dev: undefined,
           mode: f.mode,
+          uid: f.uid,
+          gid: f.gid,
           sha256: f.sha256,
         };
         this.files.set(join(m.dir, f.name), rec);
@@ -189,6 +194,9 @@ export class Shipper {
   isShipped(path: string, st: Stats): boolean {
     const rec = this.files.get(path);
     if (!rec || !sameFile(rec, st)) return false;
+    // Learnt from a manifest written before owners were recorded: a chown would have moved ctime.
+    rec.uid ??= st.uid;
+    rec.gid ??= st.gid;
     if (rec.dev === undefined) {
       // Learnt from a manifest, which holds no device: adopt this one, so hard links of it are known.
       rec.dev = st.dev;
@@ -366,6 +374,8 @@ export class Shipper {
       ino: st.ino,
       dev: st.dev,
       mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
       sha256,
     };
     this.files.set(path, rec);
@@ -533,6 +543,8 @@ export class Shipper {
         ctimeMs: rec.ctimeMs,
         ino: rec.ino,
         mode: rec.mode,
+        uid: rec.uid,
+        gid: rec.gid,
         sha256: rec.sha256,
       });
     }

@@ -34,6 +34,12 @@ export interface FaultProxy {
    * method and URL once it happened.
    */
   loseResponse(match: (method: string, url: string) => boolean): Promise<{ method: string; url: string }>;
+  /**
+   * The next `n` requests whose path matches `path` are answered by the
+   * server, but the connection is cut after `afterBytes` of the response
+   * body: a download that breaks mid-stream.
+   */
+  cutNext(n: number, o: { path: RegExp; afterBytes: number }): void;
   close(): Promise<void>;
 }
 
@@ -95,8 +101,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let losing:
     | { match: (method: string, url: string) => boolean; done: (r: { method: string; url: string }) => void }
     | undefined;
+  const cuts: { path: RegExp; afterBytes: number }[] = [];
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, lose = false) => {
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, lose = false, cutAfter?: number) => {
     const up = client.request({
       protocol: target.protocol,
       hostname: target.hostname,
@@ -117,6 +124,20 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         return;
       }
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
+      if (cutAfter !== undefined) {
+        let sent = 0;
+        upRes.on('data', (c: Buffer) => {
+          if (sent >= cutAfter) return;
+          const part = c.subarray(0, cutAfter - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= cutAfter) {
+            upRes.destroy();
+            req.socket.resetAndDestroy();
+          }
+        });
+        return;
+      }
       pipeline(upRes, res, (err) => {
         if (err) res.destroy();
       });
@@ -134,6 +155,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const server = http.createServer((req, res) => {
     requests++;
+    const cut = cuts.findIndex((c) => c.path.test(req.url ?? ''));
+    if (cut !== -1 && mode === 'pass') {
+      const [c] = cuts.splice(cut, 1);
+      return forward(req, res, false, c?.afterBytes);
+    }
     const kind = queued.shift() ?? mode;
     const lose = kind === 'pass' && losing !== undefined && losing.match(req.method ?? '', req.url ?? '');
     if (lose && losing) losing.match = () => false; // only the first match
@@ -194,6 +220,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return new Promise<{ method: string; url: string }>((resolve) => {
         losing = { match, done: resolve };
       });
+    },
+    cutNext(n: number, o: { path: RegExp; afterBytes: number }) {
+      for (let i = 0; i < n; i++) cuts.push({ ...o });
     },
     close() {
       if (closed) return Promise.resolve();
