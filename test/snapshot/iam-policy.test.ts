@@ -48,9 +48,10 @@ test('each command calls exactly what its IAM policy grants', async () => {
       volumes: [{ device: '/dev/xvda' }, { device: '/dev/sdf' }],
     });
     const loose = sim.addVolume('us-east-1');
-    // Something for trim to delete: old snapshots of a series. Two, because the snapshots made by
-    // create are dated by the simulator's fast clock, in the CLI's future: trim keeps those, and
-    // keeps the newer old one as the newest completed snapshot of its series.
+    // The simulator's fast clock starts two hours behind the CLI's, so that what create makes is
+    // in the CLI's past: list finds each series fresh, and trim treats them as it would real ones.
+    sim.advance(-2 * 3_600_000);
+    // Something for trim to delete: old snapshots of a series.
     for (const days of [30, 31])
       sim.addSnapshot('us-east-1', {
         startTime: Date.now() - 86_400_000 * days,

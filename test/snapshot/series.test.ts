@@ -40,6 +40,8 @@ test('{volume-tag:Name}: each disk of an instance is its own series; trim --keep
         { device: '/dev/sdg', tags: { Name: 'logs' } },
       ],
     });
+    // Two days behind the CLI's clock: both runs below are in its past, not dated in the future.
+    sim.advance(-2 * DAY);
     const args = [
       'snapshot',
       'create',
