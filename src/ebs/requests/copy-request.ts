@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SNAPSHOT_DEFAULTS } from '../options.js';
-import type { ParseContext } from './parse.js';
-import { parseRequest } from './parse.js';
+import type { ParseContext } from '../../core/request.js';
+import { parseRequest } from '../../core/request.js';
 import { notifyTargets, positiveMs, regionList, regionName, tagFilter } from './fields.js';
 
 /** What `snapshot copy` is asked to do, from the CLI, the Lambda payload or a library caller. */

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { isCairnError } from '../../core/errors.js';
-import { parseCalendarDuration } from '../../core/duration.js';
-import type { CalendarDuration } from '../../core/duration.js';
 import { parseTopic } from '../notify.js';
 import { checkSeriesTemplate } from '../series.js';
 
@@ -59,56 +57,3 @@ export const topic = z.string().transform((s, ctx) => {
 });
 
 export const notifyTargets = z.object({ onSuccess: topic.optional(), onError: topic.optional() });
-
-/** A keep count: a whole number of at least 1, or -1 for all. Digits in a string are accepted. */
-const keepCount = z.unknown().transform((v, ctx) => {
-  const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || (n < 1 && n !== -1)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be a whole number of at least 1 (or -1 for all), got ${JSON.stringify(v)}`,
-    });
-    return z.NEVER;
-  }
-  return n;
-});
-
-const calendar = z.object({
-  years: z.number().int().min(0),
-  months: z.number().int().min(0),
-  days: z.number().int().min(0),
-  hours: z.number().int().min(0),
-});
-
-const within = z.union([calendar, z.string()]).transform((v, ctx): CalendarDuration => {
-  if (typeof v !== 'string') return v;
-  try {
-    return parseCalendarDuration(v);
-  } catch (err) {
-    if (!isCairnError(err)) throw err;
-    ctx.addIssue({ code: 'custom', message: `${err.message}${err.hint ? ` (${err.hint})` : ''}` });
-    return z.NEVER;
-  }
-});
-
-export const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
-
-/** A retention policy with at least one keep rule. */
-export const retentionPolicy = z
-  .object({
-    last: keepCount.optional(),
-    hourly: keepCount.optional(),
-    daily: keepCount.optional(),
-    weekly: keepCount.optional(),
-    monthly: keepCount.optional(),
-    yearly: keepCount.optional(),
-    within: within.optional(),
-  })
-  .superRefine((p, ctx) => {
-    if (KEEP_RULES.every((k) => p[k] === undefined) && p.within === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `a retention policy needs at least one keep rule (${KEEP_RULES.join(', ')} or within)`,
-      });
-    }
-  });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ParseContext } from './parse.js';
-import { parseRequest } from './parse.js';
+import type { ParseContext } from '../../core/request.js';
+import { parseRequest } from '../../core/request.js';
 import { positiveMs, regionList, regionName, tagFilter } from './fields.js';
 
 /** What `snapshot list` is asked to show, from the CLI, the Lambda payload or a library caller. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { ParseContext } from './parse.js';
-import { parseRequest } from './parse.js';
-import { notifyTargets, regionList, regionName, retentionPolicy, tagFilter } from './fields.js';
+import type { ParseContext } from '../../core/request.js';
+import { parseRequest } from '../../core/request.js';
+import { retentionPolicy } from '../../core/retention-request.js';
+import { notifyTargets, regionList, regionName, tagFilter } from './fields.js';
 
 /** What `snapshot trim` is asked to do, from the CLI, the Lambda payload or a library caller. */
 export const trimRequestSchema = z

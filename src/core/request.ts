@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CairnError } from '../../core/errors.js';
+import { CairnError } from './errors.js';
 
 export interface ParseContext {
   /** What is being checked, e.g. `snapshot create`, as the message's prefix ('' for none). */
