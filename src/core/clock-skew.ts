@@ -26,11 +26,20 @@ export function ageMs(time: Date, now: Date): number | undefined {
   return isFuture(time, now) ? undefined : Math.max(0, now.getTime() - time.getTime());
 }
 
+/** What retention does with items dated in the future: the usual end of the clock-skew warning. */
+export const FUTURE_KEPT = 'kept, and not used to measure --keep-within or any other rule';
+
 /**
- * The warning a command reports when items it prunes or lists are dated in the future
- * (`noun` is singular, e.g. 'archive'); undefined when none is.
+ * The warning a command reports when items it prunes, lists, copies or restores are dated in the
+ * future (`noun` is singular, e.g. 'archive'; `consequence` says what the command does with
+ * them); undefined when none is.
  */
-export function clockSkewWarning(noun: string, times: readonly Date[], now: Date): CairnEvent | undefined {
+export function clockSkewWarning(
+  noun: string,
+  times: readonly Date[],
+  now: Date,
+  consequence: string = FUTURE_KEPT,
+): CairnEvent | undefined {
   const ahead = times.filter((t) => isFuture(t, now));
   if (!ahead.length) return undefined;
   const latest = new Date(Math.max(...ahead.map((t) => t.getTime())));
@@ -38,7 +47,7 @@ export function clockSkewWarning(noun: string, times: readonly Date[], now: Date
   return {
     level: 'warn',
     type: 'retention.clock-skew',
-    message: `${n} ${noun}${n === 1 ? ' is' : 's are'} dated in the future (the latest ${latest.toISOString()}, now ${now.toISOString()}): kept, and not used to measure --keep-within or any other rule`,
+    message: `${n} ${noun}${n === 1 ? ' is' : 's are'} dated in the future (the latest ${latest.toISOString()}, now ${now.toISOString()}): ${consequence}`,
     hint: `check the clock of the host that made ${n === 1 ? 'it' : 'them'}, or where the record came from`,
     count: n,
     latest: latest.toISOString(),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import { clockSkewWarning } from '../core/clock-skew.js';
 import { CairnError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
@@ -10,6 +11,7 @@ import { clip, sendSummary } from './notify.js';
 import { runOutcome } from './outcome.js';
 import type { RegionFailure, RunOutcome } from './outcome.js';
 import type { TrimCollision } from './collisions.js';
+import { SNAPSHOT_DEFAULTS } from './options.js';
 import { planCopy } from './plan-copy.js';
 import type { CopyItem } from './plan-copy.js';
 import type { Ec2Api, Notifier } from './ports.js';
@@ -54,6 +56,8 @@ export interface SnapshotCopyResult {
   regionErrors: RegionFailure[];
   outcome: RunOutcome;
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
+  /** Clock-skew warnings: source snapshots dated in the future, never copied as the newest. */
+  warnings: string[];
 }
 
 /** Replicates the newest completed snapshot of each series to other regions. */
@@ -79,7 +83,15 @@ export async function snapshotCopy(options: SnapshotCopyOptions): Promise<Snapsh
   const byDest = new Map(
     dests.filter((d) => !failures.has(d)).map((d) => [d, there.filter((s) => s.region === d)]),
   );
-  const plan = planCopy(sources, o.fromRegion, byDest, runId);
+  const now = clock.now();
+  const plan = planCopy(sources, o.fromRegion, byDest, runId, now);
+  const skew = clockSkewWarning(
+    'snapshot',
+    plan.future.map((s) => s.startTime),
+    now,
+    'never taken as the newest of a series, not copied',
+  );
+  if (skew) reporter.event(skew);
   for (const c of plan.copies)
     for (const note of c.notes)
       reporter.event({ level: 'warn', type: 'snapshot.tags', message: `copy to ${c.dest}: ${note}` });
@@ -153,6 +165,7 @@ export async function snapshotCopy(options: SnapshotCopyOptions): Promise<Snapsh
     collisions: plan.collisions,
     regionErrors: failures.all,
     outcome: { status: 'ok', reasons: [] },
+    warnings: skew ? [skew.message] : [],
   };
   const failed = rows.filter((x) => x.state === 'failed' || x.state === 'error' || x.error).length;
   result.outcome = runOutcome({
@@ -221,7 +234,7 @@ async function copyInto(
     );
     if (!queue.length) break;
     await sleep(interval, undefined, { signal: o.signal });
-    interval = Math.min(15_000, Math.ceil(interval * 1.5));
+    interval = Math.min(SNAPSHOT_DEFAULTS.pollMaxMs, Math.ceil(interval * 1.5));
     const seen = await o.api.findSnapshots(dest, { ids: [...inflight] });
     for (const s of seen) {
       if (s.state === 'pending') continue;
@@ -241,6 +254,7 @@ export function copySummary(r: SnapshotCopyResult): { ok: boolean; subject: stri
   const subject = `cairn snapshot copy ${r.from} → ${r.to.join(', ')}: ${started.length} copied${failed.length ? `, ${failed.length} FAILED` : ''}${r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : ''}`;
   const lines = [
     ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
+    ...r.warnings.map((w) => `warning: ${w}`),
     ...clip(
       failed.map((x) => `FAILED ${x.series} ${x.sourceId ?? ''} → ${x.dest ?? ''}: ${x.error ?? x.state}`),
     ),

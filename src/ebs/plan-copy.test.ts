@@ -53,7 +53,7 @@ test('the newest completed per series, to each destination without it, with tags
       ],
     ],
   ]);
-  const plan = planCopy(src, 'us-east-1', there, 'r1');
+  const plan = planCopy(src, 'us-east-1', there, 'r1', new Date('2026-02-01'));
   assert.deepEqual(
     plan.copies.map((c) => [c.sourceId, c.dest]),
     [['s2', 'us-west-2']],
@@ -78,7 +78,13 @@ test('a collided source series is not copied; copies keep the run of their origi
   src[1]!.tags = { 'cairn:managed': 'true', 'cairn:series': 'web', 'cairn:run': 'r1' };
   const lots = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`T${i}`, 'v']));
   const good = snap('g1', 'app', '2026-01-02', 'completed', { ...lots, 'cairn:protected': 'true' });
-  const plan = planCopy([...src, good], 'us-east-1', new Map([['eu-west-1', []]]), 'copy-run');
+  const plan = planCopy(
+    [...src, good],
+    'us-east-1',
+    new Map([['eu-west-1', []]]),
+    'copy-run',
+    new Date('2026-02-01'),
+  );
   assert.deepEqual(
     plan.collisions.map((c) => c.series),
     ['web'],
@@ -98,4 +104,34 @@ test('a collided source series is not copied; copies keep the run of their origi
   assert.equal(c.tags['cairn:protected'], 'true', 'cairn tags are carried before user tags');
   assert.equal(c.tags['cairn:series'], 'app');
   assert.match(c.notes.join(), /^tags of g1 not copied \(EC2 allows 50 tags per snapshot\): /);
+});
+
+test('a snapshot dated in the future is never the newest of its series: the newest not after now is copied', () => {
+  const now = new Date('2026-02-01T00:00:00Z');
+  const src = [
+    snap('s1', 'a', '2026-01-30'),
+    snap('s2', 'a', '2026-01-31'),
+    snap('f1', 'a', '2027-01-31'),
+    snap('f2', 'b', '2027-01-31'),
+    // Within the clocks' tolerance (a minute) counts as now.
+    snap('n1', 'c', '2026-02-01T00:00:30Z'),
+  ];
+  const plan = planCopy(src, 'us-east-1', new Map([['eu-west-1', []]]), 'r1', now);
+  assert.deepEqual(
+    plan.copies.map((c) => c.sourceId),
+    ['s2', 'n1'],
+  );
+  assert.deepEqual(
+    plan.future.map((s) => s.id),
+    ['f1', 'f2'],
+  );
+  assert.deepEqual(
+    plan.skipped.map((s) => [s.series, s.reason]),
+    [
+      [
+        'b',
+        'no completed snapshot in us-east-1 not dated in the future (1 dated in the future: clock skew?)',
+      ],
+    ],
+  );
 });

@@ -1,3 +1,4 @@
+import { isFuture } from '../core/clock-skew.js';
 import { describeTrimCollision, findCollisions } from './collisions.js';
 import type { TrimCollision } from './collisions.js';
 import { toCandidates } from './plan-trim.js';
@@ -33,13 +34,18 @@ export interface CopyPlan {
   skipped: CopySkip[];
   /** Source series where one run holds two snapshots: not copied anywhere. */
   collisions: TrimCollision[];
+  /**
+   * Completed source snapshots dated in the future (more than FUTURE_TOLERANCE_MS after `now`: a
+   * bad record, a wrong clock): never taken as the newest of their series, never copied.
+   */
+  future: Ec2Snapshot[];
 }
 
-/** The newest completed snapshot of each series. */
-export function newestCompleted(snaps: readonly Ec2Snapshot[]): Map<string, Ec2Snapshot> {
+/** The newest completed snapshot of each series, leaving out those dated in the future. */
+export function newestCompleted(snaps: readonly Ec2Snapshot[], now: Date): Map<string, Ec2Snapshot> {
   const out = new Map<string, Ec2Snapshot>();
   for (const s of snaps) {
-    if (s.state !== 'completed') continue;
+    if (s.state !== 'completed' || isFuture(s.startTime, now)) continue;
     const key = seriesOf(s);
     const cur = out.get(key);
     if (!cur || s.startTime > cur.startTime) out.set(key, s);
@@ -49,14 +55,16 @@ export function newestCompleted(snaps: readonly Ec2Snapshot[]): Map<string, Ec2S
 
 /**
  * Which snapshots to copy where: the newest completed one of every series in the source
- * region, to every destination that has no copy of it yet (a copy that ended in error does not
- * count). Copies carry the source's tags, its series and where they came from. Pure.
+ * region that is not dated in the future (after `now`, beyond the clocks' tolerance), to every
+ * destination that has no copy of it yet (a copy that ended in error does not count). Copies
+ * carry the source's tags, its series and where they came from. Pure.
  */
 export function planCopy(
   sources: readonly Ec2Snapshot[],
   sourceRegion: string,
   destinations: ReadonlyMap<string, readonly Ec2Snapshot[]>,
   runId: string,
+  now: Date,
 ): CopyPlan {
   const copies: CopyItem[] = [];
   const skipped: CopySkip[] = [];
@@ -73,15 +81,22 @@ export function planCopy(
       collision: true,
     });
   }
-  const newest = newestCompleted(sources.filter((s) => !collided.has(seriesOf(s))));
+  const future = sources.filter((s) => s.state === 'completed' && isFuture(s.startTime, now));
+  const newest = newestCompleted(
+    sources.filter((s) => !collided.has(seriesOf(s))),
+    now,
+  );
   for (const s of sources) {
     const series = seriesOf(s);
     if (!newest.has(series) && !collided.has(series) && !skipped.some((x) => x.series === series)) {
+      const ahead = future.filter((f) => seriesOf(f) === series).length;
       skipped.push({
         series,
         dest: undefined,
         sourceId: undefined,
-        reason: `no completed snapshot in ${sourceRegion} yet`,
+        reason: ahead
+          ? `no completed snapshot in ${sourceRegion} not dated in the future (${ahead} dated in the future: clock skew?)`
+          : `no completed snapshot in ${sourceRegion} yet`,
       });
     }
   }
@@ -142,5 +157,5 @@ export function planCopy(
       });
     }
   }
-  return { copies, skipped, collisions };
+  return { copies, skipped, collisions, future };
 }

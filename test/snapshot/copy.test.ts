@@ -17,6 +17,9 @@ test('copy: newest completed of each series, tags carried, at most 20 in flight,
       volumesPerInstance: 1,
       tags: { B: '1', Team: 'core' },
     });
+    // The simulator's fast clock starts two hours behind the CLI's: what create makes is in the
+    // CLI's past, so copy takes it as the newest (it never copies a snapshot dated in the future).
+    sim.advance(-2 * 3_600_000);
     for (let i = 0; i < 2; i++) {
       const c = await run<CreateJson>(sim, ['snapshot', 'create', '--tags', 'B=1', '--copy-tags', '--wait']);
       assert.equal(c.code, 0, c.stderr);
@@ -88,7 +91,11 @@ test('copy skips series without a completed snapshot and reports a failed copy',
     const r = await run<CopyJson>(sim, ['snapshot', 'copy', '--to-region', 'eu-west-1']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.json.rows[0]?.reason ?? '', /no completed snapshot/);
-    sim.addSnapshot('us-east-1', { tags: { 'cairn:managed': 'true', 'cairn:series': 'x' } });
+    // Dated by the CLI's clock: the simulator's fast clock is ahead of it by now.
+    sim.addSnapshot('us-east-1', {
+      startTime: Date.now() - 60_000,
+      tags: { 'cairn:managed': 'true', 'cairn:series': 'x' },
+    });
     sim.injectFault({ action: 'CopySnapshot', code: 'InvalidParameterValue', message: 'KMS key not usable' });
     const bad = await run<CopyJson>(sim, ['snapshot', 'copy', '--to-region', 'eu-west-1']);
     assert.equal(bad.code, 3);
@@ -104,6 +111,8 @@ test('copy --from-region, --tags and --kms-key: only the tagged series, encrypte
       volumesPerInstance: 1,
       tags: (i) => ({ B: '1', Team: i % 2 ? 'a' : 'b' }),
     });
+    // In the CLI's past (see above).
+    sim.advance(-2 * 3_600_000);
     const c = await run<CreateJson>(sim, [
       'snapshot',
       'create',
