@@ -1,3 +1,4 @@
+import { isFuture } from '../core/clock-skew.js';
 import { CairnError } from '../core/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { archiveMetaSchema } from './meta.js';
@@ -36,23 +37,34 @@ export async function listArchives(
   return found.sort((a, b) => a.time.getTime() - b.time.getTime());
 }
 
-/** `NAME` or `NAME@TIME`: the newest archive of NAME at or before TIME. */
+/**
+ * `NAME` or `NAME@TIME`: the newest archive of NAME at or before TIME. Without TIME, the newest
+ * not dated in the future (more than FUTURE_TOLERANCE_MS after `now`: a host with a wrong
+ * clock); `future` lists the archives of NAME that were passed over for that reason.
+ */
 export function pickArchive(
   all: readonly ArchiveInfo[],
   name: string,
   at: Date | undefined,
   where: string,
-): ArchiveInfo {
-  const candidates = all.filter((a) => a.name === name && (!at || a.time.getTime() <= at.getTime()));
+  now: Date,
+): { pick: ArchiveInfo; future: ArchiveInfo[] } {
+  const future = at ? [] : all.filter((a) => a.name === name && isFuture(a.time, now));
+  const candidates = all.filter(
+    (a) => a.name === name && (at ? a.time.getTime() <= at.getTime() : !isFuture(a.time, now)),
+  );
   const pick = candidates.at(-1);
   if (!pick) {
+    const latest = future.at(-1);
     throw new CairnError(
       'NOT_FOUND',
-      `no archive "${name}"${at ? ` at or before ${at.toISOString()}` : ''} in ${where}`,
+      `no archive "${name}"${at ? ` at or before ${at.toISOString()}` : latest ? ' not dated in the future' : ''} in ${where}${latest ? ` (${future.length} dated in the future, the latest ${latest.key}: clock skew?)` : ''}`,
       {
-        hint: 'see cairn archive list',
+        hint: latest
+          ? `restore it by its time if it is the one you want: ${name}@${latest.time.toISOString()}`
+          : 'see cairn archive list',
       },
     );
   }
-  return pick;
+  return { pick, future };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
+import { clockSkewWarning } from '../core/clock-skew.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
@@ -94,8 +95,22 @@ async function digestObject(store: ObjectStore, key: string, signal: AbortSignal
 export async function restoreArchive(o: ArchiveRestoreOptions): Promise<ArchiveRestoreResult> {
   const now = (o.clock ?? systemClock).now();
   const { name, at } = parseSpec(o.spec, now);
-  const a = pickArchive(await listArchives(o.store, name, { withMeta: false }), name, at, o.store.url);
   const reporter = o.reporter ?? silentReporter;
+  const picked = pickArchive(
+    await listArchives(o.store, name, { withMeta: false }),
+    name,
+    at,
+    o.store.url,
+    now,
+  );
+  const a = picked.pick;
+  const skew = clockSkewWarning(
+    'archive',
+    picked.future.map((f) => f.time),
+    now,
+    `not restored as the newest of "${name}" (the latest is ${picked.future.at(-1)?.key ?? ''}); restoring ${a.key}, the newest not after now. Restore a future one with ${name}@TIME`,
+  );
+  if (skew) reporter.event(skew);
   const meta = await readMeta(o.store, a);
   if (!meta) {
     reporter.event({
