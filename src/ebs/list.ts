@@ -1,10 +1,12 @@
 import { ageMs, clockSkewWarning, isFuture } from '../core/clock-skew.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import { CairnError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
 import { fromAwsError } from '../aws/aws-errors.js';
 import { listSnapshots } from './list-managed.js';
+import { SNAPSHOT_DEFAULTS } from './options.js';
 import { runOutcome } from './outcome.js';
 import type { RegionFailure, RunOutcome } from './outcome.js';
 import type { Ec2Api } from './ports.js';
@@ -84,38 +86,67 @@ export interface SnapshotListOptions extends SnapshotListRequestInput {
   api: Ec2Api;
   reporter?: Reporter | undefined;
   clock?: Clock | undefined;
+  /** Ends the run early: it rejects with an INTERRUPTED CairnError once the listing returns. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface SnapshotListResult {
   regions: string[];
   series: SeriesRow[];
+  /** The stale-after the rows were judged by (the request's, or SNAPSHOT_DEFAULTS.staleAfterMs). */
+  staleAfterMs: number;
   regionErrors: RegionFailure[];
+  /** Not ok when a region could not be used or a series is stale (named in `reasons`). */
   outcome: RunOutcome;
   warnings: string[];
 }
 
+/** "2 series stale: db-1:/dev/sdf (us-east-1), …" (at most five named), or '' when none is. */
+export function staleLine(rows: readonly SeriesRow[]): string {
+  const stale = rows.filter((s) => s.stale);
+  if (!stale.length) return '';
+  const names = stale.slice(0, 5).map((s) => `${s.series} (${s.region})`);
+  return `${stale.length} series stale: ${names.join(', ')}${stale.length > 5 ? ', …' : ''}`;
+}
+
+/**
+ * One row per series and region with its freshness. A stale series (no completed snapshot
+ * within stale-after, default SNAPSHOT_DEFAULTS.staleAfterMs) makes the outcome `partial`.
+ */
 export async function snapshotList(options: SnapshotListOptions): Promise<SnapshotListResult> {
   const reporter = options.reporter ?? silentReporter;
   const o = { ...parseListRequest(options), api: options.api };
+  const staleAfterMs = o.staleAfterMs ?? SNAPSHOT_DEFAULTS.staleAfterMs;
+  const interrupted = (): void => {
+    if (options.signal?.aborted) throw new CairnError('INTERRUPTED', 'interrupted; nothing listed');
+  };
+  interrupted();
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
+    interrupted();
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
   const failures = new RegionFailures(reporter);
   const snapshots = await listSnapshots(o.api, regions, o, failures, 'listing snapshots');
+  interrupted();
   failures.settle(regions);
   const now = (options.clock ?? systemClock).now();
   const completed = snapshots.filter((s) => s.state === 'completed').map((s) => s.startTime);
   const skew = clockSkewWarning('snapshot', completed, now);
   if (skew) reporter.event(skew);
+  const series = summarizeSeries(snapshots, now, staleAfterMs);
   return {
     regions,
-    series: summarizeSeries(snapshots, now, o.staleAfterMs),
+    series,
+    staleAfterMs,
     regionErrors: failures.all,
     warnings: skew ? [skew.message] : [],
     outcome: runOutcome({
       interrupted: false,
       done: regions.length - failures.all.length,
-      problems: [failures.all.length ? `${failures.all.length} region(s) could not be used` : ''],
+      problems: [
+        failures.all.length ? `${failures.all.length} region(s) could not be used` : '',
+        staleLine(series),
+      ],
     }),
   };
 }

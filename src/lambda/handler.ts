@@ -5,7 +5,7 @@ import type { ErrorCode } from '../core/errors.js';
 import type { CairnEvent, Reporter } from '../core/reporter.js';
 import { snapshotCopy } from '../ebs/copy.js';
 import { createSummary, snapshotCreate } from '../ebs/create.js';
-import { snapshotList } from '../ebs/list.js';
+import { snapshotList, staleLine } from '../ebs/list.js';
 import { SdkEc2 } from '../ebs/sdk-ec2.js';
 import { SdkSns } from '../ebs/sdk-sns.js';
 import { snapshotTrim, trimSummary } from '../ebs/trim.js';
@@ -136,7 +136,7 @@ async function runJob(
         return { action: j.action, ok: s.ok, summary: s.subject, result: r };
       }
       case 'trim': {
-        const r = await snapshotTrim({ ...j.request, ...ports });
+        const r = await snapshotTrim({ ...j.request, ...ports, signal });
         const s = trimSummary(r);
         return { action: j.action, ok: s.ok, summary: s.subject, result: r };
       }
@@ -146,11 +146,11 @@ async function runJob(
         return { action: j.action, ok: s.ok, summary: s.subject, result: r };
       }
       case 'list': {
-        const r = await snapshotList({ ...j.request, api, reporter: logReporter });
+        const r = await snapshotList({ ...j.request, api, reporter: logReporter, signal });
         return {
           action: j.action,
           ok: r.outcome.status === 'ok',
-          summary: `${r.series.length} series`,
+          summary: `${r.series.length} series, ${staleLine(r.series) || 'none stale'}${r.regionErrors.length ? `, ${r.regionErrors.length} region(s) could not be used` : ''}`,
           result: r,
         };
       }

@@ -1,3 +1,4 @@
+import { parseDuration } from '../core/duration.js';
 import { CairnError } from '../core/errors.js';
 import { defaultRegion } from '../aws/clients.js';
 import { parseCopyRequest } from '../ebs/requests/copy-request.js';
@@ -45,6 +46,7 @@ const PAYLOAD_NAMES: Record<string, string> = {
   toRegions: 'to-region',
   fromRegion: 'from-region',
   kmsKeyId: 'kms-key',
+  staleAfterMs: 'stale-after',
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-');
@@ -79,6 +81,7 @@ const KNOWN = new Set([
   'from-region',
   'kms-key',
   'dry-run',
+  'stale-after',
 ]);
 
 const bad = (m: string): CairnError =>
@@ -212,7 +215,15 @@ export function parseJob(raw: unknown, homeRegion = defaultRegion(), where = '')
           at,
         ),
       };
-    case 'list':
-      return { action, request: parseListRequest({ homeRegion, regions, tags, series }, at) };
+    case 'list': {
+      const staleAfter = str(o['stale-after'], 'stale-after');
+      let staleAfterMs: number | undefined;
+      try {
+        staleAfterMs = staleAfter === undefined ? undefined : parseDuration(staleAfter, '"stale-after"');
+      } catch (err) {
+        throw bad(`${where ? `${where} (list): ` : ''}${(err as Error).message}, e.g. "26h"`);
+      }
+      return { action, request: parseListRequest({ homeRegion, regions, tags, series, staleAfterMs }, at) };
+    }
   }
 }

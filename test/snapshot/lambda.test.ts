@@ -39,6 +39,9 @@ test("the built bundle runs s3snapshot's payload, then cairn's trim and copy job
       volumesPerInstance: 2,
       tags: (i) => ({ Env: i < 2 ? 'PROD' : 'DEV', Owner: 'John' }),
     });
+    // The simulator's fast clock starts three hours behind the function's: what create makes
+    // is in its past, so copy takes it as the newest and list finds every series fresh.
+    sim.advance(-3 * 3_600_000);
     const stopped = sim.addInstance('us-east-1', {
       name: 'cold',
       state: 'stopped',
@@ -277,5 +280,33 @@ test('the payload is checked as the CLI checks its flags, before any job runs', 
     await refused({ jobs: [{ tags: { L: '1' } }, { action: 'copy', 'to-region': ['eu-west'] }] }, /eu-west/);
     assert.equal(sim.callsOf('CreateSnapshots').length, 0, 'nothing ran');
     assert.equal(sim.callsOf('StopInstances').length, 0);
+  });
+});
+
+test('the list job is not ok when a series is stale, and names it (as the CLI exits 3)', async () => {
+  // Simulated time runs as the wall clock does: the handler's "now" is the simulator's.
+  await withSim({ clockSpeed: 1 }, async (sim) => {
+    Object.assign(process.env, simEnv(sim));
+    const now = Date.now();
+    const add = (series: string, hoursAgo: number) =>
+      sim.addSnapshot('us-east-1', {
+        startTime: now - hoursAgo * 3_600_000,
+        tags: { 'cairn:managed': 'true', 'cairn:series': series },
+      });
+    add('web-1:/dev/xvda', 2);
+    add('db-1:/dev/xvda', 30);
+    const r = await handler({ action: 'list' });
+    assert.equal(r.ok, false, JSON.stringify(r));
+    const [job] = r.jobs;
+    assert.equal(job?.ok, false);
+    assert.match(job?.summary ?? '', /1 series stale: db-1:\/dev\/xvda \(us-east-1\)/);
+    assert.doesNotMatch(job?.summary ?? '', /web-1/);
+    const result = job?.result as { outcome: { status: string; reasons: string[] } };
+    assert.equal(result.outcome.status, 'partial');
+    assert.match(result.outcome.reasons.join(), /db-1:\/dev\/xvda/);
+
+    const wider = await handler({ action: 'list', 'stale-after': '2d' });
+    assert.equal(wider.ok, true, JSON.stringify(wider));
+    assert.equal(wider.jobs[0]?.summary, '2 series, none stale');
   });
 });
