@@ -69,3 +69,36 @@ test('a missing $CAIRN_CONFIG file is a CONFIG error', async () => {
     (e: unknown) => e instanceof CairnError && /does not exist/.test(e.message),
   );
 });
+
+test('keep policies are checked at load with the rules of the request schemas, naming the key', async () => {
+  const d = await dirs();
+  const f = join(d.cwd, 'cairn.config.yaml');
+  const refused = async (yaml: string, message: RegExp): Promise<void> => {
+    await writeFile(f, yaml);
+    await assert.rejects(loadConfig({ cwd: d.cwd, env: {} }), (e: unknown) => {
+      assert.ok(e instanceof CairnError);
+      assert.equal(e.code, 'CONFIG');
+      assert.match(e.message, message);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+  };
+  await refused(
+    'snapshot:\n  keep: { daily: 0 }\n',
+    /snapshot\.keep\.daily: must be a whole number of at least 1/,
+  );
+  await refused('snapshot:\n  keep: { weekly: -2 }\n', /snapshot\.keep\.weekly: /);
+  await refused('snapshot:\n  keep: {}\n', /snapshot\.keep: a retention policy needs at least one keep rule/);
+  await refused('snapshot:\n  keep: { within: 0h }\n', /snapshot\.keep: a retention policy needs/);
+  await refused('ship:\n  keep: { within: soon }\n', /ship\.keep\.within: /);
+  await refused('ship:\n  keep: { last: 0 }\n', /ship\.keep\.last: /);
+  await refused(
+    'archive:\n  jobs:\n    db:\n      keep: { monthly: 0 }\n',
+    /archive\.jobs\.db\.keep\.monthly: /,
+  );
+  await refused('snapshot:\n  keep: { dayly: 7 }\n', /snapshot\.keep: .*dayly/);
+
+  await writeFile(f, 'snapshot:\n  keep: { daily: 7, weekly: -1, within: 30d }\n');
+  const r = await loadConfig({ cwd: d.cwd, env: {} });
+  assert.deepEqual(r.config.snapshot?.keep, { daily: 7, weekly: -1, within: '30d' });
+});

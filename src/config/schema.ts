@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { retentionPolicy } from '../core/retention-request.js';
 
 const count = z.number().int().min(-1);
 
+/**
+ * A `keep` section (ship, archive jobs, snapshot): the shape the file may have, checked with the
+ * rules of the request schemas' retention policy (counts of at least 1 or -1, a valid `within`,
+ * at least one rule that keeps something), so that a bad policy is refused at load, naming its
+ * key (`snapshot.keep.daily: …`), not only when a prune or trim runs.
+ */
 export const keepSchema = z
   .object({
     last: count.optional(),
@@ -12,7 +19,14 @@ export const keepSchema = z
     yearly: count.optional(),
     within: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((keep, ctx) => {
+    const checked = retentionPolicy.safeParse(keep);
+    if (checked.success) return;
+    for (const issue of checked.error.issues) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
+  });
 
 export const s3Schema = z
   .object({
