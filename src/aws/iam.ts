@@ -138,7 +138,11 @@ function catalog(o: PolicyOptions): Record<IamCommand, Grant[]> {
     'snapshot create': [
       regions,
       { action: 'ec2:DescribeInstances', resource: '*', why: 'select instances and their volumes' },
-      { action: 'ec2:DescribeVolumes', resource: '*', why: 'select volumes by --volumes' },
+      {
+        action: 'ec2:DescribeVolumes',
+        resource: '*',
+        why: "select volumes by --volumes, and read each volume's tags for {volume-tag:KEY} series keys",
+      },
       describeSnapshots,
       { action: 'ec2:CreateSnapshots', resource: '*', why: 'crash-consistent snapshots of an instance' },
       { action: 'ec2:CreateSnapshot', resource: '*', why: '--per-volume, and volumes without an instance' },

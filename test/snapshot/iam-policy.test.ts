@@ -100,6 +100,8 @@ test('the policy document: scoped resources and conditions, several commands mer
   );
   const explain = await cairn(['iam-policy', 'all', '--explain']);
   assert.match(explain.stdout, /ec2:StopInstances\s+--stop/);
+  const create = await cairn(['iam-policy', 'snapshot', 'create', '--explain']);
+  assert.match(create.stdout, /ec2:DescribeVolumes\s+.*--volumes.*\{volume-tag:KEY\}/);
 });
 
 test('iam-policy snapshot copy --kms-key adds the KMS permissions of an encrypted copy', async () => {
