@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CairnError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
-import { snapshotList } from '../ebs/list.js';
+import { snapshotList, staleLine } from '../ebs/list.js';
 import { SNAPSHOT_DEFAULTS } from '../ebs/options.js';
 import { parseListRequest } from '../ebs/requests/list-request.js';
 import type { SnapshotListRequest } from '../ebs/requests/list-request.js';
@@ -13,6 +13,7 @@ import type { CommonSnapshotFlags } from './snapshot-common.js';
 import {
   addRegionOption,
   age,
+  defaultDuration,
   homeRegion,
   openEngine,
   regionsFrom,
@@ -45,21 +46,26 @@ export function resolveListRequest(f: ListFlags, cfg: SnapshotConfig): SnapshotL
   );
 }
 
-export function registerSnapshotList(snapshot: Command, runner: Runner): void {
+export function registerSnapshotList(snapshot: Command, runner: Runner, onSignal: () => void): void {
   const cmd = snapshot
     .command('list')
     .description('List snapshot series: newest completed snapshot, how many, and how fresh.')
     .option('--tags <Key=Value>', 'only snapshots with this tag (repeatable; all must match)', collect)
     .option('--series <key>', 'only this series (repeatable; a trailing * matches a prefix)', collect)
     .option('--unmanaged', 'also list snapshots cairn did not create (each volume is a series)')
-    .option('--stale-after <duration>', 'mark series whose newest completed snapshot is older (default 26h)');
+    .option(
+      '--stale-after <duration>',
+      `mark series whose newest completed snapshot is older; exit 3 if any (default ${defaultDuration(SNAPSHOT_DEFAULTS.staleAfterMs)})`,
+    );
   addRegionOption(cmd).action(async (_o: unknown, c: Command) => {
     await runner.run(c, async (ctx) => {
       const f = c.opts<ListFlags>();
       const request = resolveListRequest(f, ctx.config.snapshot ?? {});
       const engine = openEngine(ctx);
+      // A signal ends the listing: exit 130, one line.
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       try {
-        const r = await snapshotList({ ...request, api: engine.api, reporter: ctx.out });
+        const r = await snapshotList({ ...request, api: engine.api, reporter: ctx.out, signal: ctx.signal });
         ctx.out.result(r, () => {
           const rows = r.series.map((s) => [
             s.region,
@@ -86,16 +92,14 @@ export function registerSnapshotList(snapshot: Command, runner: Runner): void {
           throw new CairnError('PARTIAL', `${r.regionErrors.length} region(s) could not be used`, {
             hint: 'the other regions are listed above',
           });
-        const stale = r.series.filter((s) => s.stale);
-        if (stale.length) {
-          const names = stale.slice(0, 5).map((s) => `${s.series} (${s.region})`);
-          throw new CairnError(
-            'PARTIAL',
-            `${stale.length} series stale: ${names.join(', ')}${stale.length > 5 ? ', …' : ''}`,
-            { hint: `no completed snapshot within --stale-after ${f.staleAfter ?? '26h'}` },
-          );
+        const stale = staleLine(r.series);
+        if (stale) {
+          throw new CairnError('PARTIAL', stale, {
+            hint: `no completed snapshot within --stale-after ${f.staleAfter ?? defaultDuration(r.staleAfterMs)}`,
+          });
         }
       } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         engine.close();
       }
     });

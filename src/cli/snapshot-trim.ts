@@ -102,7 +102,7 @@ export function addKeepOptions(cmd: Command): Command {
     .option('--keep-within <duration>', 'keep everything within this of the newest, e.g. 7d, 1m');
 }
 
-export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
+export function registerSnapshotTrim(snapshot: Command, runner: Runner, onSignal: () => void): void {
   const cmd = snapshot
     .command('trim')
     .description(
@@ -118,12 +118,16 @@ export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
       const request = resolveTrimRequest(c.opts<TrimFlags>(), ctx.config.snapshot ?? {});
       const policy = request.policy;
       const engine = openEngine(ctx);
+      // Until the run returns, a signal only stops new deletions: those in flight finish, and
+      // the summary says what was deleted.
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       try {
         const r = await snapshotTrim({
           ...request,
           api: engine.api,
           notifier: engine.notifier,
           reporter: ctx.out,
+          signal: ctx.signal,
         });
         ctx.out.result({ ...r, policy: describePolicy(policy), calls: engine.scheduler.stats }, () =>
           trimText(r, describePolicy(policy)),
@@ -138,6 +142,13 @@ export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
             },
           );
         }
+        if (r.outcome.status === 'interrupted') {
+          throw new CairnError(
+            'INTERRUPTED',
+            `interrupted: deleted ${r.deleted} of ${r.planned} snapshot(s); ${r.planned - r.deleted - r.failed} not deleted${r.failed ? `, ${r.failed} failed` : ''}`,
+            { hint: 'run trim again to delete the rest' },
+          );
+        }
         if (r.outcome.status !== 'ok') {
           throw new CairnError(
             'PARTIAL',
@@ -148,6 +159,7 @@ export function registerSnapshotTrim(snapshot: Command, runner: Runner): void {
           );
         }
       } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         engine.close();
       }
     });
@@ -169,6 +181,9 @@ function trimText(r: SnapshotTrimResult, policy: string): string {
       ? table([['REGION', 'SERIES', 'SNAPSHOT', 'STARTED', 'ACTION', 'REASON'], ...rows])
       : 'no snapshots',
     ...r.regionErrors.map((e) => `region ${e.region}: ${e.error.message}`),
+    ...(r.outcome.status === 'interrupted'
+      ? [`interrupted: no deletion started after the signal; ${r.planned - r.deleted - r.failed} not deleted`]
+      : []),
     `${r.dryRun ? 'dry run: would delete' : 'deleted'} ${removed}, kept ${r.kept}${r.failed ? `, ${r.failed} FAILED` : ''} (policy: ${policy})`,
   ].join('\n');
 }

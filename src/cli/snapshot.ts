@@ -13,7 +13,7 @@ export function registerSnapshot(program: Command, runner: Runner, controller: A
     );
   const onSignal = (): void => controller.abort();
   registerSnapshotCreate(snapshot, runner, onSignal);
-  registerSnapshotTrim(snapshot, runner);
+  registerSnapshotTrim(snapshot, runner, onSignal);
   registerSnapshotCopy(snapshot, runner, onSignal);
-  registerSnapshotList(snapshot, runner);
+  registerSnapshotList(snapshot, runner, onSignal);
 }

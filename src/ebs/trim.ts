@@ -1,10 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { clockSkewWarning, FUTURE_REASON } from '../core/clock-skew.js';
+import { CairnError, isCairnError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import { silentReporter } from '../core/reporter.js';
 import { awsCode, awsMessage, fromAwsError } from '../aws/aws-errors.js';
 import { listSnapshots } from './list-managed.js';
+import { SNAPSHOT_DEFAULTS } from './options.js';
 import { clip, sendSummary } from './notify.js';
 import { runOutcome } from './outcome.js';
 import type { RegionFailure, RunOutcome } from './outcome.js';
@@ -22,6 +24,11 @@ export interface SnapshotTrimOptions extends SnapshotTrimRequestInput {
   notifier?: Notifier | undefined;
   reporter?: Reporter | undefined;
   clock?: Clock | undefined;
+  /**
+   * Ends the run early: no deletion starts after it (those in flight finish); the result is
+   * `interrupted` and lists what was deleted. Before planning, it rejects with INTERRUPTED.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface TrimRow {
@@ -30,7 +37,7 @@ export interface TrimRow {
   snapshotId: string;
   time: string;
   state: string;
-  /** keep, remove (dry run), deleted, failed */
+  /** keep (also: not deleted because the run was interrupted), remove (dry run), deleted, failed */
   action: 'keep' | 'remove' | 'deleted' | 'failed';
   reasons: string[];
   error?: string | undefined;
@@ -48,6 +55,8 @@ export interface SnapshotTrimResult {
    * deleted. Not empty means the result is not ok (the CLI exits with 8).
    */
   collisions: TrimCollision[];
+  /** Deletions planned (not a dry run): `deleted` of them were done; fewer when interrupted. */
+  planned: number;
   regionErrors: RegionFailure[];
   outcome: RunOutcome;
   notified?: { topic: string; ok: boolean; error?: string } | undefined;
@@ -61,11 +70,18 @@ export async function snapshotTrim(options: SnapshotTrimOptions): Promise<Snapsh
   const reporter = options.reporter ?? silentReporter;
   const now = (options.clock ?? systemClock).now();
   const o = { ...parseTrimRequest(options), api };
+  const { signal } = options;
+  const interrupted = (): void => {
+    if (signal?.aborted) throw new CairnError('INTERRUPTED', 'interrupted before anything was deleted');
+  };
+  interrupted();
   const regions = await resolveRegions(o.api, o.regions, o.homeRegion).catch((err: unknown) => {
+    interrupted();
     throw fromAwsError(err, `listing regions from ${o.homeRegion}`);
   });
   const failures = new RegionFailures(reporter);
   const snapshots = await listSnapshots(o.api, regions, o, failures, 'listing snapshots');
+  interrupted();
   const images = new Map<string, string>();
   await Promise.all(
     regions
@@ -79,6 +95,7 @@ export async function snapshotTrim(options: SnapshotTrimOptions): Promise<Snapsh
         }
       }),
   );
+  interrupted();
   failures.settle(regions);
   const candidates = toCandidates(
     snapshots.filter((s) => !failures.has(s.region)),
@@ -109,41 +126,7 @@ export async function snapshotTrim(options: SnapshotTrimOptions): Promise<Snapsh
     action: 'remove',
     reasons: [reason],
   }));
-  if (!o.dryRun) {
-    let done = 0;
-    await Promise.all(
-      removals.map(async (r) => {
-        try {
-          await o.api.deleteSnapshot(r.region, r.snapshotId);
-          r.action = 'deleted';
-        } catch (err) {
-          if (awsCode(err) === 'InvalidSnapshot.InUse') {
-            r.action = 'keep';
-            r.reasons = [`in use: ${awsMessage(err)}`];
-            reporter.event({
-              level: 'warn',
-              type: 'snapshot.in-use',
-              message: `kept ${r.snapshotId}: ${awsMessage(err)}`,
-            });
-          } else {
-            r.action = 'failed';
-            r.error = awsMessage(err);
-            reporter.event({
-              level: 'error',
-              type: 'snapshot.failed',
-              message: `deleting ${r.snapshotId} in ${r.region}: ${r.error}`,
-            });
-          }
-        }
-        reporter.progress?.({
-          unit: 'items',
-          done: ++done,
-          total: removals.length,
-          label: 'deleting snapshots',
-        });
-      }),
-    );
-  }
+  const notStarted = o.dryRun ? 0 : await deleteAll(removals, o.api, reporter, signal);
   const all = [...rows, ...removals].sort(
     (a, b) =>
       a.region.localeCompare(b.region) || a.series.localeCompare(b.series) || b.time.localeCompare(a.time),
@@ -156,12 +139,13 @@ export async function snapshotTrim(options: SnapshotTrimOptions): Promise<Snapsh
     kept: all.filter((r) => r.action === 'keep').length,
     failed: all.filter((r) => r.action === 'failed').length,
     collisions: plan.collisions,
+    planned: o.dryRun ? 0 : removals.length,
     regionErrors: failures.all,
     warnings: skew ? [skew.message] : [],
     outcome: { status: 'ok', reasons: [] },
   };
   result.outcome = runOutcome({
-    interrupted: false,
+    interrupted: notStarted > 0,
     done: result.deleted + result.kept,
     problems: [
       result.failed ? `${result.failed} snapshot(s) could not be deleted` : '',
@@ -174,9 +158,80 @@ export async function snapshotTrim(options: SnapshotTrimOptions): Promise<Snapsh
   return result;
 }
 
+/**
+ * Deletes the removals, at most SNAPSHOT_DEFAULTS.deletesInFlight at once per region. Once
+ * `signal` is aborted no deletion starts: the rest are kept, with the reason. Returns how many
+ * were not started.
+ */
+async function deleteAll(
+  removals: TrimRow[],
+  api: Ec2Api,
+  reporter: Reporter,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  let done = 0;
+  let skipped = 0;
+  const byRegion = new Map<string, TrimRow[]>();
+  for (const r of removals) byRegion.set(r.region, [...(byRegion.get(r.region) ?? []), r]);
+  const notStarted = (r: TrimRow): void => {
+    skipped += 1;
+    r.action = 'keep';
+    r.reasons = [`not deleted: the run was interrupted (would be removed: ${r.reasons.join('; ')})`];
+  };
+  const deleteOne = async (r: TrimRow): Promise<void> => {
+    try {
+      await api.deleteSnapshot(r.region, r.snapshotId);
+      r.action = 'deleted';
+    } catch (err) {
+      if (signal?.aborted && isAbort(err)) {
+        // Waiting for its turn when the signal came: never sent.
+        notStarted(r);
+        return;
+      }
+      if (awsCode(err) === 'InvalidSnapshot.InUse') {
+        r.action = 'keep';
+        r.reasons = [`in use: ${awsMessage(err)}`];
+        reporter.event({
+          level: 'warn',
+          type: 'snapshot.in-use',
+          message: `kept ${r.snapshotId}: ${awsMessage(err)}`,
+        });
+      } else {
+        r.action = 'failed';
+        r.error = awsMessage(err);
+        reporter.event({
+          level: 'error',
+          type: 'snapshot.failed',
+          message: `deleting ${r.snapshotId} in ${r.region}: ${r.error}`,
+        });
+      }
+    }
+    reporter.progress?.({ unit: 'items', done: ++done, total: removals.length, label: 'deleting snapshots' });
+  };
+  await Promise.all(
+    [...byRegion.values()].map(async (rows) => {
+      const queue = [...rows];
+      const worker = async (): Promise<void> => {
+        for (let r = queue.shift(); r; r = queue.shift()) {
+          if (signal?.aborted) notStarted(r);
+          else await deleteOne(r);
+        }
+      };
+      const n = Math.min(SNAPSHOT_DEFAULTS.deletesInFlight, rows.length);
+      await Promise.all(Array.from({ length: n }, worker));
+    }),
+  );
+  return skipped;
+}
+
+const isAbort = (err: unknown): boolean =>
+  (err instanceof Error && err.name === 'AbortError') || (isCairnError(err) && err.code === 'INTERRUPTED');
+
 export function trimSummary(r: SnapshotTrimResult): { ok: boolean; subject: string; body: string } {
   const ok = r.outcome.status === 'ok';
-  const subject = `cairn snapshot trim: ${r.deleted} deleted, ${r.kept} kept${r.failed ? `, ${r.failed} FAILED` : ''}${r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : ''}`;
+  const cut =
+    r.outcome.status === 'interrupted' ? ` (INTERRUPTED: ${r.deleted} of ${r.planned} planned)` : '';
+  const subject = `cairn snapshot trim: ${r.deleted} deleted${cut}, ${r.kept} kept${r.failed ? `, ${r.failed} FAILED` : ''}${r.collisions.length ? `, ${r.collisions.length} series COLLIDED` : ''}`;
   const lines = [
     `regions: ${r.regions.join(', ')}`,
     ...clip(r.collisions.map((c) => `COLLISION ${describeTrimCollision(c)}: nothing in it deleted`)),
