@@ -5,6 +5,7 @@ import { parseDuration } from '../core/duration.js';
 import type { SnapshotConfig } from '../config/schema.js';
 import type { NotifyTargets } from '../ebs/notify.js';
 import { parseTopic } from '../ebs/notify.js';
+import { SNAPSHOT_DEFAULTS } from '../ebs/options.js';
 import { SdkEc2 } from '../ebs/sdk-ec2.js';
 import { SdkSns } from '../ebs/sdk-sns.js';
 import { parseTagArgs } from '../ebs/tags.js';
@@ -41,7 +42,7 @@ export function addNotifyOptions(cmd: Command): Command {
 export function addPollOption(cmd: Command): Command {
   return cmd.option(
     '--poll-interval <duration>',
-    'first interval between state polls; grows to 15s (default 2s)',
+    `first interval between state polls; grows to ${defaultDuration(SNAPSHOT_DEFAULTS.pollMaxMs)} (default ${defaultDuration(SNAPSHOT_DEFAULTS.pollMs)})`,
   );
 }
 
@@ -93,6 +94,19 @@ export function pollMsFrom(f: CommonSnapshotFlags): number | undefined {
 
 export function tagFilterFrom(f: CommonSnapshotFlags): TagFilter | undefined {
   return f.tags?.length ? parseTagArgs(f.tags) : undefined;
+}
+
+/** A default of SNAPSHOT_DEFAULTS in the largest whole unit, as --help shows it: 26h, 10m, 2s. */
+export function defaultDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 export function age(ms: number | undefined): string {

@@ -4,6 +4,7 @@ import { describeTrimCollision } from '../ebs/collisions.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotCopy } from '../ebs/copy.js';
 import type { SnapshotCopyResult } from '../ebs/copy.js';
+import { SNAPSHOT_DEFAULTS } from '../ebs/options.js';
 import { parseCopyRequest } from '../ebs/requests/copy-request.js';
 import type { SnapshotCopyRequest } from '../ebs/requests/copy-request.js';
 import type { SnapshotConfig } from '../config/schema.js';
@@ -14,6 +15,7 @@ import type { CommonSnapshotFlags } from './snapshot-common.js';
 import {
   addNotifyOptions,
   addPollOption,
+  defaultDuration,
   homeRegion,
   notifyFrom,
   openEngine,
@@ -75,7 +77,10 @@ export function registerSnapshotCopy(snapshot: Command, runner: Runner, onSignal
     .option('--series <key>', 'only this series (repeatable; a trailing * matches a prefix)', collect)
     .option('--kms-key <id>', 'encrypt the copies with this KMS key')
     .option('--wait', 'wait until every copy is completed')
-    .option('--wait-timeout <duration>', 'give up waiting after this long (default 2h)')
+    .option(
+      '--wait-timeout <duration>',
+      `give up waiting after this long (default ${defaultDuration(SNAPSHOT_DEFAULTS.waitTimeoutMs)})`,
+    )
     .option('--dry-run', 'show what would be copied; copy nothing');
   addPollOption(addNotifyOptions(cmd)).action(async (_o: unknown, c: Command) => {
     await runner.run(c, async (ctx) => {

@@ -3,6 +3,7 @@ import { CairnError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { collisionError, createSummaryLine, snapshotCreate } from '../ebs/create.js';
 import type { SnapshotCreateResult } from '../ebs/create.js';
+import { SNAPSHOT_DEFAULTS } from '../ebs/options.js';
 import { isFailure } from '../ebs/outcome.js';
 import { placeholderList } from '../ebs/series.js';
 import { parseCreateRequest } from '../ebs/requests/create-request.js';
@@ -19,6 +20,7 @@ import {
   addNotifyOptions,
   addPollOption,
   addRegionOption,
+  defaultDuration,
   homeRegion,
   notifyFrom,
   openEngine,
@@ -143,11 +145,17 @@ export function registerSnapshotCreate(snapshot: Command, runner: Runner, onSign
     .option('--copy-tags', "copy the instance's tags onto its snapshots")
     .option(
       '--series-key <template>',
-      `series key template (default {name}:{device}); placeholders: ${placeholderList()}`,
+      `series key template (default ${SNAPSHOT_DEFAULTS.seriesKey}); placeholders: ${placeholderList()}`,
     )
     .option('--wait', 'wait until every snapshot is completed (or ended in error)')
-    .option('--wait-timeout <duration>', 'give up waiting after this long (default 2h)')
-    .option('--stop-timeout <duration>', '--stop: how long an instance may take to stop (default 10m)')
+    .option(
+      '--wait-timeout <duration>',
+      `give up waiting after this long (default ${defaultDuration(SNAPSHOT_DEFAULTS.waitTimeoutMs)})`,
+    )
+    .option(
+      '--stop-timeout <duration>',
+      `--stop: how long an instance may take to stop (default ${defaultDuration(SNAPSHOT_DEFAULTS.stopTimeoutMs)})`,
+    )
     .option('--dry-run', 'show what would be snapshotted; create nothing, stop nothing');
   addPollOption(addNotifyOptions(addRegionOption(cmd))).action(async (_o: unknown, c: Command) => {
     await runner.run(c, async (ctx) => {

@@ -5,6 +5,8 @@ export const SNAPSHOT_DEFAULTS = {
   seriesKey: DEFAULT_SERIES_KEY,
   /** First interval between polls of snapshot or instance states; grows to 15 s. */
   pollMs: 2_000,
+  /** The interval between polls grows up to this. */
+  pollMaxMs: 15_000,
   /** --wait gives up after this long. */
   waitTimeoutMs: 2 * 3_600_000,
   /** --stop: how long an instance may take to stop (then it is force-stopped and started again). */
@@ -17,6 +19,11 @@ export const SNAPSHOT_DEFAULTS = {
   restartTimeoutMs: 10 * 60_000,
   /** --stop: instances stopped at the same time per region. */
   stopConcurrency: 20,
+  /**
+   * trim: deletions in flight per region (EC2's DeleteSnapshot burst). A signal stops new ones
+   * from starting; those in flight finish.
+   */
+  deletesInFlight: 100,
   /** copy: copies in flight per destination region (EC2's limit). */
   copiesInFlight: 20,
   /** list: a series whose newest completed snapshot is older than this is stale. */

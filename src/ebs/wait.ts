@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.js';
 import type { Reporter } from '../core/reporter.js';
+import { SNAPSHOT_DEFAULTS } from './options.js';
 import type { Ec2Api } from './ports.js';
 import { TAG } from './tags.js';
 import type { Ec2Snapshot } from './types.js';
@@ -16,7 +17,7 @@ export interface WaitOptions {
   label?: string | undefined;
 }
 
-const MAX_POLL_MS = 15_000;
+const MAX_POLL_MS = SNAPSHOT_DEFAULTS.pollMaxMs;
 
 /**
  * Polls until every snapshot has left `pending` (or the timeout passes), reporting progress.

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { cairn } from '../support/cli.js';
 import { run, simEnv, withSim } from './helpers.js';
 import type { CreateJson } from './helpers.js';
+import { SNAPSHOT_DEFAULTS } from '../../src/ebs/options.js';
 
 test('an instance named by id that lacks the selecting tag is "not selected", not "not found"', async () => {
   await withSim({}, async (sim) => {
@@ -57,4 +58,26 @@ test('snapshot create --help lists every series-key placeholder', async () => {
   const text = h.stdout.replace(/\s+/g, ' ');
   for (const p of ['{name}', '{instance}', '{device}', '{volume}', '{tag:KEY}', '{volume-tag:KEY}'])
     assert.ok(text.includes(p), `${p} in:\n${h.stdout}`);
+});
+
+test('the --help texts of the snapshot commands print the defaults of SNAPSHOT_DEFAULTS', async () => {
+  const hours = (ms: number) => `${ms / 3_600_000}h`;
+  const minutes = (ms: number) => `${ms / 60_000}m`;
+  const seconds = (ms: number) => `${ms / 1000}s`;
+  const help = async (sub: string) => {
+    const h = await cairn(['snapshot', sub, '--help'], { env: { CAIRN_CONFIG: '' } });
+    assert.equal(h.code, 0, h.stderr);
+    return h.stdout.replace(/\s+/g, ' ');
+  };
+  const d = SNAPSHOT_DEFAULTS;
+  const create = await help('create');
+  for (const part of [
+    `(default ${d.seriesKey})`,
+    `after this long (default ${hours(d.waitTimeoutMs)})`,
+    `to stop (default ${minutes(d.stopTimeoutMs)})`,
+    `grows to ${seconds(d.pollMaxMs)} (default ${seconds(d.pollMs)})`,
+  ])
+    assert.ok(create.includes(part), `${part} in: ${create}`);
+  assert.ok((await help('copy')).includes(`after this long (default ${hours(d.waitTimeoutMs)})`));
+  assert.ok((await help('list')).includes(`(default ${hours(d.staleAfterMs)})`));
 });
