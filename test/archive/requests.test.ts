@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archive } from '../../src/archive/archive.js';
 import { listArchives } from '../../src/archive/catalog.js';
+import { createArchive } from '../../src/archive/create.js';
 import { pruneArchives } from '../../src/archive/prune.js';
 import { restoreArchive } from '../../src/archive/restore.js';
 import { LocalStore } from '../../src/storage/local-store.js';
@@ -108,6 +109,40 @@ test('restoreArchive and listArchives: a bad name is refused naming the key; DES
     await assert.rejects(restoreArchive({ store, spec: 'x', dest: '' }), usageNaming('dest'));
     await assert.rejects(listArchives(store, 'a/b'), usageNaming('name'));
     assert.deepEqual(await readdir(s.base), ['src']);
+  } finally {
+    await rm(s.base, { recursive: true, force: true });
+  }
+});
+
+test('createArchive: the whole job as one request; bad entries and conflicts are refused before anything is read', async () => {
+  const s = await fixture();
+  try {
+    const base = { name: 'x', to: s.repo, includes: [{ path: s.src }] };
+    await assert.rejects(createArchive({ ...base, level: 12 }), usageNaming('level', /0 to 9/));
+    await assert.rejects(createArchive({ ...base, format: 'tar', level: 1 }), usageNaming('level', /tar/));
+    await assert.rejects(
+      createArchive({ ...base, runs: [{ name: '../out', command: ['echo', 'hi'] }] }),
+      usageNaming('runs.name', /invalid name inside the archive/),
+    );
+    await assert.rejects(
+      createArchive({ ...base, files: [{ path: join(s.src, 'a.txt'), name: '/abs' }] }),
+      usageNaming('files.name', /invalid name inside the archive/),
+    );
+    await assert.rejects(createArchive({ name: 'x', to: s.repo }), {
+      code: 'USAGE',
+      message: /nothing to archive/,
+    });
+    await nothingWritten(s.repo);
+
+    const dry = await createArchive({ ...base, dryRun: true, runs: [{ name: 'out', command: 'echo hi' }] });
+    assert.equal(dry.dryRun, true);
+    assert.deepEqual(dry.outcome, { status: 'ok', reasons: [] });
+    await nothingWritten(s.repo);
+
+    const made = await createArchive({ ...base, format: 'zip', level: 0 });
+    assert.equal(made.dryRun, false);
+    assert.deepEqual(made.outcome, { status: 'ok', reasons: [] });
+    assert.equal((await listArchives(new LocalStore(s.repo))).length, 1);
   } finally {
     await rm(s.base, { recursive: true, force: true });
   }
