@@ -44,6 +44,36 @@ export type { ArchiveInfo } from './archive/catalog.js';
 export { restoreArchive } from './archive/restore.js';
 export { pruneArchives } from './archive/prune.js';
 export type { ArchiveFormat } from './archive/format.js';
+export { createArchive } from './archive/create.js';
+export type { ArchiveCreateOptions, ArchiveCreateResult, ArchiveDryRunResult } from './archive/create.js';
+export { ARCHIVE_DEFAULTS } from './archive/options.js';
+export type { ArchiveOutcome } from './archive/outcome.js';
+export type { ArchiveRestoreOptions, ArchiveRestoreResult } from './archive/restore.js';
+export type { ArchivePruneOptions, ArchivePruneResult } from './archive/prune.js';
+export {
+  archiveOptionsSchema,
+  archiveCreateRequestSchema,
+  parseArchiveOptions,
+  parseArchiveCreateRequest,
+} from './archive/requests/create-request.js';
+export type {
+  ArchiveOptionsRequest,
+  ArchiveOptionsRequestInput,
+  ArchiveCreateRequest,
+  ArchiveCreateRequestInput,
+} from './archive/requests/create-request.js';
+export {
+  archiveRestoreRequestSchema,
+  parseArchiveRestoreRequest,
+} from './archive/requests/restore-request.js';
+export type {
+  ArchiveRestoreRequest,
+  ArchiveRestoreRequestInput,
+} from './archive/requests/restore-request.js';
+export { archivePruneRequestSchema, parseArchivePruneRequest } from './archive/requests/prune-request.js';
+export type { ArchivePruneRequest, ArchivePruneRequestInput } from './archive/requests/prune-request.js';
+export { archiveListRequestSchema, parseArchiveListRequest } from './archive/requests/list-request.js';
+export type { ArchiveListRequest, ArchiveListRequestInput } from './archive/requests/list-request.js';
 
 export { makeAwsClients, defaultRegion } from './aws/clients.js';
 export type { AwsClients, AwsClientOptions } from './aws/clients.js';

@@ -13,12 +13,17 @@ import { collect } from '../storage/object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { S3Settings } from '../storage/s3-client.js';
 import { VERSION } from '../version.js';
-import { FORMATS, CONTENT_TYPE } from './format.js';
+import { CONTENT_TYPE } from './format.js';
 import type { ArchiveFormat, FormatWriter } from './format.js';
 import { GzipMembers } from './gzip-members.js';
 import { HashingSink } from './hashing-sink.js';
 import type { ArchiveMeta } from './meta.js';
-import { checkArchiveName, checkEntryName, metaKey, parseArchiveKey } from './naming.js';
+import { checkEntryName, metaKey, parseArchiveKey } from './naming.js';
+import { ARCHIVE_DEFAULTS } from './options.js';
+import { archiveOutcome } from './outcome.js';
+import type { ArchiveOutcome } from './outcome.js';
+import { parseArchiveOptions } from './requests/create-request.js';
+import type { ArchiveOptionsRequest } from './requests/create-request.js';
 import { CLAIMS_PREFIX, claimArchiveKey, planLeftoverClaims } from './claim.js';
 import type { Claim } from './claim.js';
 import type { ArchiveSource } from './sources.js';
@@ -27,7 +32,7 @@ import { walkSources } from './walk.js';
 import { ZipWriter } from './zip-writer.js';
 
 export interface ArchiveOptions {
-  /** Default 'tar.gz'. */
+  /** Default 'tar.gz' (ARCHIVE_DEFAULTS, src/archive/options.ts, holds every default). */
   format?: ArchiveFormat | undefined;
   /** A target string (s3://…, a path) or an open store; default $CAIRN_REPO or ~/.local/share/cairn. */
   to?: string | ObjectStore | undefined;
@@ -35,7 +40,7 @@ export interface ArchiveOptions {
   exclude?: string[] | undefined;
   /** Report unreadable files and go on, instead of failing the archive. */
   skipUnreadable?: boolean | undefined;
-  /** Compression level 0-9 (gzip and zip); default 6, as gzip and zip use. */
+  /** Compression level 0-9 (tar.gz and zip; not with tar); default 6, as gzip and zip use. */
   level?: number | undefined;
   clock?: Clock | undefined;
   reporter?: Reporter | undefined;
@@ -47,10 +52,7 @@ export interface ArchiveOptions {
   leftoverAgeMs?: number | undefined;
 }
 
-export const ARCHIVE_DEFAULTS = {
-  /** Long enough that no archive still being written is taken for a leftover. */
-  leftoverAgeMs: 24 * 3_600_000,
-} as const;
+export { ARCHIVE_DEFAULTS };
 
 export interface SaveResult {
   key: string;
@@ -60,9 +62,15 @@ export interface SaveResult {
   sha256: string;
   durationMs: number;
   skipped: { path: string; reason: string }[];
+  /** `partial` when unreadable files were left out (skipUnreadable), each a reason. */
+  outcome: ArchiveOutcome;
 }
 
-/** `archive('example', { format: 'tar.gz', to: 's3://bucket/backups' })`: see docs/archive.md. */
+/**
+ * `archive('example', { format: 'tar.gz', to: 's3://bucket/backups' })`: see docs/archive.md.
+ * The name and options are checked first (archiveOptionsSchema): a bad one is a USAGE CairnError
+ * naming the key.
+ */
 export function archive(name: string, options: ArchiveOptions = {}): Archive {
   return new Archive(name, options);
 }
@@ -72,18 +80,15 @@ export class Archive implements AsyncDisposable {
   private readonly tempDirs: string[] = [];
   readonly name: string;
   readonly format: ArchiveFormat;
+  private readonly req: ArchiveOptionsRequest;
 
   constructor(
     name: string,
     private readonly o: ArchiveOptions = {},
   ) {
-    this.name = checkArchiveName(name);
-    this.format = o.format ?? 'tar.gz';
-    if (!FORMATS.includes(this.format)) {
-      throw new CairnError('USAGE', `unknown archive format "${String(this.format)}"`, {
-        hint: `use ${FORMATS.join(', ')}`,
-      });
-    }
+    this.req = parseArchiveOptions({ ...o, name });
+    this.name = this.req.name;
+    this.format = this.req.format;
   }
 
   /** The directory's contents at the archive root, or under `name`; with `preservePaths`, under its full path. */
@@ -133,8 +138,8 @@ export class Archive implements AsyncDisposable {
   }
 
   private store(): ObjectStore {
-    const to = this.o.to;
-    return typeof to === 'object' ? to : openStore(to, this.o.s3);
+    const to = this.req.to;
+    return typeof to === 'object' ? to : openStore(to, this.req.s3);
   }
 
   /** Streams the archive to storage. It appears there complete, or not at all. */
@@ -151,17 +156,12 @@ export class Archive implements AsyncDisposable {
       await store.check({ create: true });
       claim = await claimArchiveKey(store, this.name, startedAt, this.format, () => clock.now());
       const key = claim.key;
-      await removeLeftovers(
-        store,
-        claim.storedAt,
-        this.o.leftoverAgeMs ?? ARCHIVE_DEFAULTS.leftoverAgeMs,
-        reporter,
-      );
+      await removeLeftovers(store, claim.storedAt, this.req.leftoverAgeMs, reporter);
       const skipped: { path: string; reason: string }[] = [];
       const walkOpts = {
         leaveOut: await dirId(store.localDir),
-        filter: makeFilter([], this.o.exclude ?? []),
-        skipUnreadable: this.o.skipUnreadable === true,
+        filter: makeFilter([], this.req.exclude),
+        skipUnreadable: this.req.skipUnreadable,
         reporter,
         clock,
         onSkip: (path: string, reason: string) => {
@@ -191,7 +191,7 @@ export class Archive implements AsyncDisposable {
           detail: `${files} of ${total.files} files`,
         });
       };
-      const level = this.o.level ?? 6;
+      const level = this.req.level ?? ARCHIVE_DEFAULTS.level;
       const gz = this.format === 'tar.gz' ? new GzipMembers(sink, level) : undefined;
       const fw: FormatWriter =
         this.format === 'zip'
@@ -241,6 +241,7 @@ export class Archive implements AsyncDisposable {
         sha256,
         durationMs: Math.round(performance.now() - started),
         skipped,
+        outcome: archiveOutcome(skipped.map((x) => `left out ${x.path}: ${x.reason}`)),
       };
     } finally {
       await claim?.release();
@@ -253,8 +254,8 @@ export class Archive implements AsyncDisposable {
     const out: { type: string; name: string; size?: number }[] = [];
     const walkOpts = {
       leaveOut: await dirId(this.store().localDir),
-      filter: makeFilter([], this.o.exclude ?? []),
-      skipUnreadable: this.o.skipUnreadable === true,
+      filter: makeFilter([], this.req.exclude),
+      skipUnreadable: this.req.skipUnreadable,
       reporter: this.o.reporter ?? silentReporter,
       clock: this.o.clock ?? systemClock,
       onSkip: () => undefined,

@@ -4,6 +4,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { archiveMetaSchema } from './meta.js';
 import type { ArchiveMeta } from './meta.js';
 import { metaKey, parseArchiveKey } from './naming.js';
+import { parseArchiveListRequest } from './requests/list-request.js';
 import type { ArchiveRef } from './naming.js';
 
 export interface ArchiveInfo extends ArchiveRef {
@@ -12,12 +13,13 @@ export interface ArchiveInfo extends ArchiveRef {
   meta?: ArchiveMeta | undefined;
 }
 
-/** Archives in the target (of one name, or all), oldest first. */
+/** Archives in the target (of one name, or all), oldest first. A bad name is a USAGE CairnError. */
 export async function listArchives(
   store: Pick<ObjectStore, 'list' | 'getBuffer'>,
   name?: string,
   o: { withMeta?: boolean } = {},
 ): Promise<ArchiveInfo[]> {
+  parseArchiveListRequest({ name, withMeta: o.withMeta });
   const found: ArchiveInfo[] = [];
   const metas = new Set<string>();
   for await (const obj of store.list(name ? `${name}_` : '')) {

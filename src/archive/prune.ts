@@ -4,11 +4,14 @@ import type { Clock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
-import { isEmptyPolicy, planRetention } from '../core/retention.js';
-import type { RetentionPolicy } from '../core/retention.js';
+import { planRetention } from '../core/retention.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { listArchives } from './catalog.js';
-import { checkArchiveName, metaKey } from './naming.js';
+import { metaKey } from './naming.js';
+import { archiveOutcome } from './outcome.js';
+import type { ArchiveOutcome } from './outcome.js';
+import { parseArchivePruneRequest } from './requests/prune-request.js';
+import type { ArchivePruneRequestInput } from './requests/prune-request.js';
 
 export interface ArchivePruneResult {
   dryRun: boolean;
@@ -17,26 +20,24 @@ export interface ArchivePruneResult {
   bytesFreed: number;
   /** Clock-skew warnings: archives dated in the future, kept and not used to measure any rule. */
   warnings: string[];
+  /** `ok`: a prune that cannot delete what it planned throws. */
+  outcome: ArchiveOutcome;
+}
+
+export interface ArchivePruneOptions extends ArchivePruneRequestInput {
+  store: ObjectStore;
+  clock?: Clock | undefined;
+  reporter?: Reporter | undefined;
 }
 
 /**
  * Applies the shared retention planner to the archives of one name; deletes each removed archive
  * and its record. Archives dated in the future are kept and reported (`retention.clock-skew`).
+ * The request is checked first: a bad name or a policy that keeps nothing is a USAGE CairnError
+ * naming the key, and nothing is listed or deleted.
  */
-export async function pruneArchives(o: {
-  store: ObjectStore;
-  name: string;
-  policy: RetentionPolicy;
-  dryRun?: boolean | undefined;
-  clock?: Clock | undefined;
-  reporter?: Reporter | undefined;
-}): Promise<ArchivePruneResult> {
-  const name = checkArchiveName(o.name);
-  if (isEmptyPolicy(o.policy)) {
-    throw new CairnError('USAGE', 'no retention policy given', {
-      hint: 'say what to keep, e.g. --keep-daily 7 --keep-weekly 4',
-    });
-  }
+export async function pruneArchives(o: ArchivePruneOptions): Promise<ArchivePruneResult> {
+  const { name, policy, dryRun } = parseArchivePruneRequest(o);
   const all = await listArchives(o.store, name, { withMeta: false });
   if (all.length === 0) {
     throw new CairnError('NOT_FOUND', `no archives "${name}" in ${o.store.url}`, {
@@ -46,7 +47,7 @@ export async function pruneArchives(o: {
   const now = (o.clock ?? systemClock).now();
   const plan = planRetention(
     all.map((a) => ({ id: a.key, time: a.time, a })),
-    o.policy,
+    policy,
     { now },
   );
   const skew = clockSkewWarning(
@@ -56,7 +57,7 @@ export async function pruneArchives(o: {
   );
   if (skew) (o.reporter ?? silentReporter).event(skew);
   const result: ArchivePruneResult = {
-    dryRun: o.dryRun === true,
+    dryRun,
     keep: plan.keep.map((k) => ({ key: k.item.id, time: k.item.time.toISOString(), reasons: k.reasons })),
     remove: plan.remove.map((r) => ({
       key: r.item.id,
@@ -66,8 +67,9 @@ export async function pruneArchives(o: {
     })),
     bytesFreed: plan.remove.reduce((n, r) => n + r.item.a.size, 0),
     warnings: skew ? [skew.message] : [],
+    outcome: archiveOutcome([]),
   };
-  if (!o.dryRun && result.remove.length)
+  if (!dryRun && result.remove.length)
     await o.store.delete(result.remove.flatMap((r) => [r.key, metaKey(r.key)]));
   return result;
 }

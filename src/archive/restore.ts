@@ -17,12 +17,13 @@ import { extractTar } from './extract-tar.js';
 import type { StoredDigest } from './extract-tar.js';
 import { extractZip } from './extract-zip.js';
 import { checkArchiveName, metaKey } from './naming.js';
+import { archiveOutcome } from './outcome.js';
+import type { ArchiveOutcome } from './outcome.js';
+import { parseArchiveRestoreRequest } from './requests/restore-request.js';
+import type { ArchiveRestoreRequestInput } from './requests/restore-request.js';
 
-export interface ArchiveRestoreOptions {
+export interface ArchiveRestoreOptions extends ArchiveRestoreRequestInput {
   store: ObjectStore;
-  /** `NAME` or `NAME@TIME`. */
-  spec: string;
-  dest: string;
   clock?: Clock | undefined;
   reporter?: Reporter | undefined;
   /** Who restores (default: this process); only root gives entries back to their recorded owners. */
@@ -38,6 +39,8 @@ export interface ArchiveRestoreResult {
   sha256Checked: boolean;
   /** Entries whose setuid/setgid/sticky bits were cleared because their owner could not be restored. */
   specialBitsCleared: number;
+  /** `ok`: a restore is exact or fails (a CairnError, DEST's files as they were). */
+  outcome: ArchiveOutcome;
 }
 
 export function parseSpec(spec: string, now: Date): { name: string; at: Date | undefined } {
@@ -90,11 +93,13 @@ async function digestObject(store: ObjectStore, key: string, signal: AbortSignal
  * Extracts the newest archive of NAME (at or before TIME) into DEST, streaming
  * from storage. Nothing is renamed into place until every byte is checked: the
  * SHA-256 of the stored archive against its record, each zip entry against its
- * CRC-32. A restore that fails leaves DEST's existing files as they were.
+ * CRC-32. A restore that fails leaves DEST's existing files as they were. The request is
+ * checked first (a USAGE CairnError names the bad key; DEST is not touched).
  */
 export async function restoreArchive(o: ArchiveRestoreOptions): Promise<ArchiveRestoreResult> {
+  const req = parseArchiveRestoreRequest(o);
   const now = (o.clock ?? systemClock).now();
-  const { name, at } = parseSpec(o.spec, now);
+  const { name, at } = parseSpec(req.spec, now);
   const reporter = o.reporter ?? silentReporter;
   const picked = pickArchive(
     await listArchives(o.store, name, { withMeta: false }),
@@ -119,7 +124,7 @@ export async function restoreArchive(o: ArchiveRestoreOptions): Promise<ArchiveR
       message: `${a.key} has no record (${metaKey(a.key)}): its bytes are checked only by the ${a.format} format's own checks`,
     });
   }
-  const target = await ExtractTarget.open(o.dest, { reporter, who: o.restorer });
+  const target = await ExtractTarget.open(req.dest, { reporter, who: o.restorer });
   const stop = new AbortController();
   try {
     let digest: StoredDigest | undefined;
@@ -154,5 +159,6 @@ export async function restoreArchive(o: ArchiveRestoreOptions): Promise<ArchiveR
     bytes: target.bytes,
     sha256Checked: meta !== undefined,
     specialBitsCleared: target.specialBitsCleared,
+    outcome: archiveOutcome([]),
   };
 }

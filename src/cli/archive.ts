@@ -1,87 +1,26 @@
 import type { Command } from 'commander';
-import { archive } from '../archive/archive.js';
 import { listArchives } from '../archive/catalog.js';
+import { createArchive } from '../archive/create.js';
 import { FORMATS } from '../archive/format.js';
-import type { ArchiveFormat } from '../archive/format.js';
 import { pruneArchives } from '../archive/prune.js';
 import { restoreArchive } from '../archive/restore.js';
-import type { ArchiveJob } from '../config/schema.js';
 import { isFuture } from '../core/clock-skew.js';
 import { systemClock } from '../core/clock.js';
-import { formatMs, parseDuration } from '../core/duration.js';
-import { CairnError } from '../core/errors.js';
+import { formatMs } from '../core/duration.js';
 import { formatBytes } from '../core/rate.js';
-import { describePolicy, isEmptyPolicy, policyFromFlags, policyFromKeep } from '../core/retention.js';
-import type { RetentionFlags } from '../core/retention.js';
+import { describePolicy } from '../core/retention.js';
+import {
+  resolveArchiveCreateRequest,
+  resolveArchiveListRequest,
+  resolveArchivePruneRequest,
+  resolveArchiveRestoreRequest,
+} from './archive-requests.js';
+import type { ArchiveCreateFlags, ArchivePruneFlags } from './archive-requests.js';
 import { addStorageOptions, openTargetWith } from './context.js';
-import type { CliContext, StorageFlags } from './context.js';
+import type { StorageFlags } from './context.js';
 import type { Runner } from './main.js';
 import { table } from './output.js';
 import { collect } from './ship.js';
-
-interface CreateFlags extends StorageFlags {
-  include?: string[];
-  file?: string[];
-  preservePaths?: boolean;
-  run?: string[];
-  exclude?: string[];
-  format?: string;
-  to?: string;
-  job?: string;
-  skipUnreadable?: boolean;
-  level?: string;
-  dryRun?: boolean;
-}
-
-/** $CAIRN_LEFTOVER_AGE: how old what stopped runs left must be before a run removes it (default 24h). */
-function leftoverAge(env: NodeJS.ProcessEnv): number | undefined {
-  const v = env.CAIRN_LEFTOVER_AGE?.trim();
-  return v ? parseDuration(v, 'CAIRN_LEFTOVER_AGE') : undefined;
-}
-
-/** `DIR[:NAME]` → the directory and the name inside the archive. */
-function splitInclude(s: string): { path: string; name?: string } {
-  const i = s.lastIndexOf(':');
-  return i > 0 ? { path: s.slice(0, i), name: s.slice(i + 1) || undefined } : { path: s };
-}
-
-function parseRun(s: string): { name: string; command: string } {
-  const i = s.indexOf('=');
-  if (i <= 0 || i === s.length - 1) {
-    throw new CairnError('USAGE', `--run expects NAME=COMMAND, got "${s}"`, {
-      hint: "e.g. --run 'db/dump.sql=pg_dump mydb'",
-    });
-  }
-  return { name: s.slice(0, i), command: s.slice(i + 1) };
-}
-
-function jobFrom(
-  ctx: CliContext,
-  name: string | undefined,
-  f: { job?: string | undefined },
-  command: 'create' | 'prune',
-): { name: string; job: ArchiveJob } {
-  if (!f.job) {
-    if (!name)
-      throw new CairnError('USAGE', 'an archive name is needed', {
-        hint:
-          command === 'create'
-            ? 'cairn archive create NAME --include DIR, or --job JOB'
-            : 'cairn archive prune NAME --keep-daily 7, or --job JOB',
-      });
-    return { name, job: {} };
-  }
-  const job = ctx.config.archive?.jobs?.[f.job];
-  if (!job) {
-    const known = Object.keys(ctx.config.archive?.jobs ?? {});
-    throw new CairnError('USAGE', `no archive job "${f.job}" in ${ctx.configFile ?? 'any config file'}`, {
-      hint: known.length
-        ? `jobs there: ${known.join(', ')}`
-        : 'declare it under archive.jobs in the config file',
-    });
-  }
-  return { name: name ?? job.name ?? f.job, job };
-}
 
 export function registerArchive(program: Command, runner: Runner, controller: AbortController): void {
   const group = program
@@ -115,68 +54,21 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
       .option('--dry-run', 'list what would be archived, store nothing'),
   ).action(async (nameArg: string | undefined, _o: unknown, cmd: Command) => {
     await runner.run(cmd, async (ctx) => {
-      const f = cmd.opts<CreateFlags>();
-      const { name, job } = jobFrom(ctx, nameArg, f, 'create');
-      const format = (f.format ?? job.format ?? 'tar.gz') as ArchiveFormat;
-      if (!FORMATS.includes(format)) {
-        throw new CairnError('USAGE', `unknown --format "${format}"`, { hint: `use ${FORMATS.join(', ')}` });
-      }
-      const level = f.level === undefined ? job.level : Number(f.level);
-      if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 9)) {
-        throw new CairnError('USAGE', `--level must be 0 to 9, got "${f.level}"`);
-      }
-      const store = openTargetWith(ctx, f.to ?? job.to, f);
-      const a = archive(name, {
-        format,
-        to: store,
-        exclude: f.exclude ?? job.exclude,
-        skipUnreadable: f.skipUnreadable ?? job.skipUnreadable,
-        level,
-        reporter: ctx.out,
-        signal: ctx.signal,
-        leftoverAgeMs: leftoverAge(process.env),
-      });
-      const preserve = f.preservePaths ?? job.preservePaths ?? false;
-      const includes = [
-        ...(job.include ?? []).map((i) =>
-          typeof i === 'string' ? { ...splitInclude(i), preservePaths: preserve } : i,
-        ),
-        ...(f.include ?? []).map((i) => ({ ...splitInclude(i), preservePaths: preserve })),
-      ];
-      for (const i of includes)
-        a.includeDirectory(i.path, { preservePaths: i.preservePaths ?? preserve, name: i.name });
-      for (const file of [...(job.files ?? []), ...(f.file ?? []).map(splitInclude)])
-        a.includeFile(file.path, { name: file.name });
-      for (const r of [...(job.run ?? []), ...(f.run ?? []).map(parseRun)]) {
-        a.includeCommandOutput(
-          r.name,
-          typeof r.command === 'string' ? ['/bin/sh', '-c', r.command] : r.command,
-        );
-      }
-      if (
-        includes.length +
-          (f.file?.length ?? 0) +
-          (job.files?.length ?? 0) +
-          (f.run?.length ?? 0) +
-          (job.run?.length ?? 0) ===
-        0
-      ) {
-        throw new CairnError('USAGE', 'nothing to archive', {
-          hint: 'add --include DIR, --file PATH or --run NAME=COMMAND',
-        });
-      }
-      if (f.dryRun) {
-        const entries = await a.entries();
-        ctx.out.result({ dryRun: true, name, format, target: store.url, entries }, () =>
+      const f = cmd.opts<ArchiveCreateFlags & StorageFlags>();
+      const request = resolveArchiveCreateRequest(nameArg, f, ctx);
+      const store = openTargetWith(ctx, request.to as string | undefined, f);
+      if (!request.dryRun) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const r = await createArchive({ ...request, to: store, reporter: ctx.out, signal: ctx.signal });
+      if (r.dryRun) {
+        ctx.out.result(r, () =>
           [
-            ...entries.map((e) => `${e.type.padEnd(7)} ${e.name}`),
-            `${entries.length} entries would be archived to ${store.url}`,
+            ...r.entries.map((e) => `${e.type.padEnd(7)} ${e.name}`),
+            `${r.entries.length} entries would be archived to ${r.target}`,
           ].join('\n'),
         );
         return;
       }
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-      const r = await a.save();
+      // A partial outcome is unreadable files left out as --skip-unreadable asked: exit 0, listed.
       ctx.out.result(r, () => {
         const skipped = r.skipped.length ? `, ${r.skipped.length} unreadable skipped` : '';
         return `stored ${r.url}: ${r.files} files, ${formatBytes(r.bytes)}, sha256 ${r.sha256}, in ${formatMs(r.durationMs)}${skipped}`;
@@ -193,9 +85,10 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
   ).action(async (name: string | undefined, _o: unknown, cmd: Command) => {
     await runner.run(cmd, async (ctx) => {
       const f = cmd.opts<StorageFlags & { from?: string }>();
+      const request = resolveArchiveListRequest(name);
       const store = openTargetWith(ctx, f.from, f);
       await store.check();
-      const all = await listArchives(store, name);
+      const all = await listArchives(store, request.name);
       const now = systemClock.now();
       ctx.out.result(
         all.map((a) => ({
@@ -236,9 +129,10 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
   ).action(async (spec: string, dest: string, _o: unknown, cmd: Command) => {
     await runner.run(cmd, async (ctx) => {
       const f = cmd.opts<StorageFlags & { from?: string }>();
+      const request = resolveArchiveRestoreRequest(spec, dest);
       const store = openTargetWith(ctx, f.from, f);
       await store.check();
-      const r = await restoreArchive({ store, spec, dest, reporter: ctx.out });
+      const r = await restoreArchive({ ...request, store, reporter: ctx.out });
       ctx.out.result(
         r,
         () =>
@@ -269,14 +163,12 @@ export function registerArchive(program: Command, runner: Runner, controller: Ab
       .option('--dry-run', 'show what would be deleted and why, delete nothing'),
   ).action(async (nameArg: string | undefined, _o: unknown, cmd: Command) => {
     await runner.run(cmd, async (ctx) => {
-      const f = cmd.opts<StorageFlags & RetentionFlags & { from?: string; dryRun?: boolean; job?: string }>();
-      const { name, job } = jobFrom(ctx, nameArg, f, 'prune');
-      const fromFlags = policyFromFlags(f);
-      const policy = isEmptyPolicy(fromFlags) && job.keep ? policyFromKeep(job.keep) : fromFlags;
-      const store = openTargetWith(ctx, f.from ?? job.to, f);
+      const f = cmd.opts<StorageFlags & ArchivePruneFlags>();
+      const { to, ...request } = resolveArchivePruneRequest(nameArg, f, ctx);
+      const store = openTargetWith(ctx, to, f);
       await store.check();
-      const r = await pruneArchives({ store, name, policy, dryRun: f.dryRun, reporter: ctx.out });
-      ctx.out.result({ ...r, policy: describePolicy(policy) }, () =>
+      const r = await pruneArchives({ ...request, store, reporter: ctx.out });
+      ctx.out.result({ ...r, policy: describePolicy(request.policy) }, () =>
         [
           table([
             ['ACTION', 'TIME', 'KEY', 'WHY'],

@@ -111,8 +111,14 @@ for (const target of allTargets) {
       '--json',
     ]);
     assert.equal(skipped.code, 0, skipped.err);
-    const r = JSON.parse(skipped.out) as { files: number; skipped: { path: string }[] };
+    const r = JSON.parse(skipped.out) as {
+      files: number;
+      skipped: { path: string }[];
+      outcome: { status: string; reasons: string[] };
+    };
     assert.equal(r.files, 1);
+    assert.equal(r.outcome.status, 'partial');
+    assert.match(r.outcome.reasons.join('\n'), /left out .*secret\.txt/);
     assert.deepEqual(
       r.skipped.map((s) => s.path),
       [join(src, 'secret.txt')],
