@@ -1,17 +1,17 @@
 import type { ShipConfig } from '../config/schema.js';
 import type { RetentionFlags } from '../core/retention.js';
 import { defaultHost } from '../ship/options.js';
-import { parseBackupRequest } from '../ship/requests/backup-request.js';
+import { parseShipBackupRequest } from '../ship/requests/backup-request.js';
 import type { ShipBackupRequest } from '../ship/requests/backup-request.js';
-import { parseListRequest } from '../ship/requests/list-request.js';
+import { parseShipListRequest } from '../ship/requests/list-request.js';
 import type { ShipListRequest } from '../ship/requests/list-request.js';
-import { parsePruneRequest } from '../ship/requests/prune-request.js';
+import { parseShipPruneRequest } from '../ship/requests/prune-request.js';
 import type { ShipPruneRequest, ShipPruneRequestInput } from '../ship/requests/prune-request.js';
-import { parseRestoreRequest } from '../ship/requests/restore-request.js';
+import { parseShipRestoreRequest } from '../ship/requests/restore-request.js';
 import type { ShipRestoreRequest } from '../ship/requests/restore-request.js';
-import { parseVerifyRequest } from '../ship/requests/verify-request.js';
+import { parseShipVerifyRequest } from '../ship/requests/verify-request.js';
 import type { ShipVerifyRequest } from '../ship/requests/verify-request.js';
-import { parseWatchRequest } from '../ship/requests/watch-request.js';
+import { parseShipWatchRequest } from '../ship/requests/watch-request.js';
 import type { ShipWatchRequest } from '../ship/requests/watch-request.js';
 
 /**
@@ -84,7 +84,7 @@ export function resolveBackupRequest(
   cfg: ShipConfig,
   paths: string[],
 ): ShipBackupRequest {
-  return parseBackupRequest(
+  return parseShipBackupRequest(
     { ...source(f, cfg, paths), dryRun: f.dryRun },
     cli('see cairn ship backup --help'),
   );
@@ -95,7 +95,7 @@ export function resolveWatchRequest(
   cfg: ShipConfig,
   paths: string[],
 ): ShipWatchRequest {
-  return parseWatchRequest(
+  return parseShipWatchRequest(
     {
       ...source(f, cfg, paths),
       finished: f.finished ?? cfg.finished,
@@ -106,14 +106,14 @@ export function resolveWatchRequest(
 }
 
 export function resolveListRequest(f: { host?: string; path?: string }): ShipListRequest {
-  return parseListRequest({ host: f.host, path: f.path }, cli('see cairn ship list --help'));
+  return parseShipListRequest({ host: f.host, path: f.path }, cli('see cairn ship list --help'));
 }
 
 export function resolveRestoreRequest(
   f: { host?: string; path?: string; at?: string; concurrency?: string; dryRun?: boolean },
   dest: string,
 ): ShipRestoreRequest {
-  return parseRestoreRequest(
+  return parseShipRestoreRequest(
     { dest, host: f.host, path: f.path, at: f.at, concurrency: num(f.concurrency), dryRun: f.dryRun },
     cli('see cairn ship restore --help'),
   );
@@ -126,7 +126,7 @@ export function resolveVerifyRequest(f: {
   repair?: boolean;
   dryRun?: boolean;
 }): ShipVerifyRequest {
-  return parseVerifyRequest(
+  return parseShipVerifyRequest(
     { host: f.host, at: f.at, readData: f.readData, repair: f.repair, dryRun: f.dryRun },
     cli('see cairn ship verify --help'),
   );
@@ -156,7 +156,7 @@ export function resolvePruneRequest(
   cfg: ShipConfig,
 ): ShipPruneRequest {
   const host = f.host ?? (f.allHosts ? undefined : (cfg.host ?? defaultHost()));
-  return parsePruneRequest(
+  return parseShipPruneRequest(
     {
       policy: keepFrom(f, cfg),
       hosts: host === undefined ? undefined : [host],

@@ -21,7 +21,7 @@ import { resolveShipPaths, SHIP_DEFAULTS, defaultHost } from './options.js';
 import { scanFiles } from './scan.js';
 import type { NotUtf8Handler } from './scan.js';
 import { Shipper } from './shipper.js';
-import { parseBackupRequest } from './requests/backup-request.js';
+import { parseShipBackupRequest } from './requests/backup-request.js';
 import { runOutcome } from '../core/outcome.js';
 import type { RunOutcome } from '../core/outcome.js';
 import type { ShipStats } from './stats.js';
@@ -322,7 +322,7 @@ function backupOutcome(r: ReconcileResult, stats: ShipStats, interrupted: boolea
  * is checked first (a CairnError USAGE names the bad key; nothing is written).
  */
 export async function shipBackup(o: ShipOptions): Promise<BackupResult> {
-  const req = parseBackupRequest(o);
+  const req = parseShipBackupRequest(o);
   const session = await openShipSession({ ...o, ...req }, SHIP_DEFAULTS.attempts);
   const started = performance.now();
   try {

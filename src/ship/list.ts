@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { isUnder, listManifests } from './catalog.js';
-import { parseListRequest } from './requests/list-request.js';
+import { parseShipListRequest } from './requests/list-request.js';
 import type { ShipListRequestInput } from './requests/list-request.js';
 
 export interface RestorePoint {
@@ -18,7 +18,7 @@ export async function listRestorePoints(
   store: Pick<ObjectStore, 'list'>,
   request: ShipListRequestInput = {},
 ): Promise<RestorePoint[]> {
-  const o = parseListRequest(request);
+  const o = parseShipListRequest(request);
   const refs = await listManifests(store, o.host);
   return refs
     .filter((r) => !o.path || isUnder(r.dir, o.path) || isUnder(o.path, r.dir))

@@ -13,7 +13,7 @@ import { collect } from '../storage/object-store.js';
 import { listManifests, readManifest } from './catalog.js';
 import type { ManifestRef } from './layout.js';
 import { OBJECTS_PREFIX } from './layout.js';
-import { parsePruneRequest } from './requests/prune-request.js';
+import { parseShipPruneRequest } from './requests/prune-request.js';
 import { planManifests, planObjects, recheckObject } from './plan-prune.js';
 import type { ManifestPlan, ObjectPlan } from './plan-prune.js';
 
@@ -68,7 +68,7 @@ export interface PruneResult {
  * The request is checked first (a CairnError USAGE names the bad key; nothing is deleted).
  */
 export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
-  const req = parsePruneRequest(o);
+  const req = parseShipPruneRequest(o);
   const graceMs = req.graceMs;
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;

@@ -23,7 +23,7 @@ import { runOutcome } from '../core/outcome.js';
 import type { RunOutcome } from '../core/outcome.js';
 import { objectKey } from './layout.js';
 import { pointInTimeAt } from './requests/fields.js';
-import { parseRestoreRequest } from './requests/restore-request.js';
+import { parseShipRestoreRequest } from './requests/restore-request.js';
 import type { ManifestEntry } from './manifest.js';
 import { selectManifests } from './select.js';
 import type { DamagedManifest } from './catalog.js';
@@ -96,7 +96,7 @@ function planFiles(
  * byte. The request is checked first (a CairnError USAGE names the bad key; nothing is written).
  */
 export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
-  const req = parseRestoreRequest(o);
+  const req = parseShipRestoreRequest(o);
   const reporter = o.reporter ?? silentReporter;
   const now = (o.clock ?? systemClock).now();
   const at = pointInTimeAt(req.at, now) ?? now;

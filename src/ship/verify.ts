@@ -12,7 +12,7 @@ import type { Clock } from '../core/clock.js';
 import { runOutcome } from '../core/outcome.js';
 import type { RunOutcome } from '../core/outcome.js';
 import { pointInTimeAt } from './requests/fields.js';
-import { parseVerifyRequest } from './requests/verify-request.js';
+import { parseShipVerifyRequest } from './requests/verify-request.js';
 import type { BrokenObject, RepairResult } from './repair.js';
 
 export interface VerifyOptions {
@@ -57,7 +57,7 @@ const OBJECT_PROBLEMS = new Set<VerifyProblem['problem']>(['missing', 'wrong siz
  * or damaged object is stored again from a local file that still has its content.
  */
 export async function shipVerify(options: VerifyOptions): Promise<VerifyResult> {
-  const req = parseVerifyRequest(options);
+  const req = parseShipVerifyRequest(options);
   const o = { ...options, ...req, at: pointInTimeAt(req.at, (options.clock ?? systemClock).now()) };
   const reporter = o.reporter ?? silentReporter;
   const sizes = new Map<string, number>();

@@ -8,7 +8,7 @@ import type { ShipOptions } from './backup.js';
 import { inotifySource } from './events.js';
 import type { EventSource, FsEvent } from './events.js';
 import { SHIP_DEFAULTS } from './options.js';
-import { parseWatchRequest } from './requests/watch-request.js';
+import { parseShipWatchRequest } from './requests/watch-request.js';
 import { scanFiles } from './scan.js';
 import type { ShipStats } from './stats.js';
 import { QuietTracker } from './quiet.js';
@@ -47,7 +47,7 @@ export interface ShipDaemon {
  * manifest shortly after.
  */
 export async function shipWatch(options: WatchOptions): Promise<ShipDaemon> {
-  const o = { ...options, ...parseWatchRequest(options) };
+  const o = { ...options, ...parseShipWatchRequest(options) };
   const modes = new Set<FinishedMode>(o.finished);
   const controller = new AbortController();
   const outer = o.signal;

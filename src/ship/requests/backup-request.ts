@@ -19,7 +19,7 @@ export const shipSourceFields = {
  * What `ship backup` is asked to do, from the CLI (flags and config file) or a library caller.
  * Defaults come from SHIP_DEFAULTS. The target, clock, reporter and signal are not part of it.
  */
-export const backupRequestSchema = z
+export const shipBackupRequestSchema = z
   .object({ ...shipSourceFields, dryRun: z.boolean().optional() })
   .transform((r) => ({
     ...r,
@@ -28,12 +28,12 @@ export const backupRequestSchema = z
     dryRun: r.dryRun ?? false,
   }));
 
-export type ShipBackupRequestInput = z.input<typeof backupRequestSchema>;
+export type ShipBackupRequestInput = z.input<typeof shipBackupRequestSchema>;
 /** A checked request with every default filled in. */
-export type ShipBackupRequest = z.output<typeof backupRequestSchema>;
+export type ShipBackupRequest = z.output<typeof shipBackupRequestSchema>;
 
 export const SHIP_HINT = 'see docs/ship.md for what each ship job accepts';
 
-export function parseBackupRequest(input: unknown, c: Partial<ParseContext> = {}): ShipBackupRequest {
-  return parseRequest(backupRequestSchema, input, { what: 'ship backup', hint: SHIP_HINT, ...c });
+export function parseShipBackupRequest(input: unknown, c: Partial<ParseContext> = {}): ShipBackupRequest {
+  return parseRequest(shipBackupRequestSchema, input, { what: 'ship backup', hint: SHIP_HINT, ...c });
 }

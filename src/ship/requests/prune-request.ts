@@ -10,7 +10,7 @@ import { durationMs, hostName } from './fields.js';
  * What `ship prune` is asked to do: a retention policy with at least one keep rule, the hosts
  * (leave out, or allHosts, for every host) and a grace period of at least SHIP_DEFAULTS.minGraceMs.
  */
-export const pruneRequestSchema = z
+export const shipPruneRequestSchema = z
   .object({
     policy: retentionPolicy,
     hosts: z.array(hostName).min(1, 'names no host (leave it out for every host)').optional(),
@@ -37,11 +37,11 @@ export const pruneRequestSchema = z
     dryRun: r.dryRun ?? false,
   }));
 
-export type ShipPruneRequestInput = z.input<typeof pruneRequestSchema>;
-export type ShipPruneRequest = z.output<typeof pruneRequestSchema>;
+export type ShipPruneRequestInput = z.input<typeof shipPruneRequestSchema>;
+export type ShipPruneRequest = z.output<typeof shipPruneRequestSchema>;
 
-export function parsePruneRequest(input: unknown, c: Partial<ParseContext> = {}): ShipPruneRequest {
-  return parseRequest(pruneRequestSchema, input, {
+export function parseShipPruneRequest(input: unknown, c: Partial<ParseContext> = {}): ShipPruneRequest {
+  return parseRequest(shipPruneRequestSchema, input, {
     what: 'ship prune',
     hint: 'say what to keep, e.g. --keep-daily 7 --keep-weekly 4 (or ship.keep in the config file); see docs/ship.md',
     ...c,

@@ -6,7 +6,7 @@ import { SHIP_HINT } from './backup-request.js';
 import { concurrency, hostName, nonEmpty, pointInTime } from './fields.js';
 
 /** What `ship restore` is asked to do: where to, which host, directory and point in time. */
-export const restoreRequestSchema = z
+export const shipRestoreRequestSchema = z
   .object({
     dest: nonEmpty('the destination'),
     host: hostName.optional(),
@@ -21,9 +21,9 @@ export const restoreRequestSchema = z
     dryRun: r.dryRun ?? false,
   }));
 
-export type ShipRestoreRequestInput = z.input<typeof restoreRequestSchema>;
-export type ShipRestoreRequest = z.output<typeof restoreRequestSchema>;
+export type ShipRestoreRequestInput = z.input<typeof shipRestoreRequestSchema>;
+export type ShipRestoreRequest = z.output<typeof shipRestoreRequestSchema>;
 
-export function parseRestoreRequest(input: unknown, c: Partial<ParseContext> = {}): ShipRestoreRequest {
-  return parseRequest(restoreRequestSchema, input, { what: 'ship restore', hint: SHIP_HINT, ...c });
+export function parseShipRestoreRequest(input: unknown, c: Partial<ParseContext> = {}): ShipRestoreRequest {
+  return parseRequest(shipRestoreRequestSchema, input, { what: 'ship restore', hint: SHIP_HINT, ...c });
 }

@@ -5,7 +5,7 @@ import { SHIP_HINT } from './backup-request.js';
 import { hostName, pointInTime } from './fields.js';
 
 /** What `ship verify` is asked to do; a dry run only goes with repair (verifying writes nothing). */
-export const verifyRequestSchema = z
+export const shipVerifyRequestSchema = z
   .object({
     host: hostName.optional(),
     at: pointInTime.optional(),
@@ -29,9 +29,9 @@ export const verifyRequestSchema = z
     dryRun: r.dryRun ?? false,
   }));
 
-export type ShipVerifyRequestInput = z.input<typeof verifyRequestSchema>;
-export type ShipVerifyRequest = z.output<typeof verifyRequestSchema>;
+export type ShipVerifyRequestInput = z.input<typeof shipVerifyRequestSchema>;
+export type ShipVerifyRequest = z.output<typeof shipVerifyRequestSchema>;
 
-export function parseVerifyRequest(input: unknown, c: Partial<ParseContext> = {}): ShipVerifyRequest {
-  return parseRequest(verifyRequestSchema, input, { what: 'ship verify', hint: SHIP_HINT, ...c });
+export function parseShipVerifyRequest(input: unknown, c: Partial<ParseContext> = {}): ShipVerifyRequest {
+  return parseRequest(shipVerifyRequestSchema, input, { what: 'ship verify', hint: SHIP_HINT, ...c });
 }

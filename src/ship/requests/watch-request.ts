@@ -6,7 +6,7 @@ import { SHIP_HINT, shipSourceFields } from './backup-request.js';
 import { durationMs, finished } from './fields.js';
 
 /** What `ship watch` is asked to do: `ship backup`'s request, and when a file counts as finished. */
-export const watchRequestSchema = z
+export const shipWatchRequestSchema = z
   .object({
     ...shipSourceFields,
     finished: finished.optional(),
@@ -23,9 +23,9 @@ export const watchRequestSchema = z
     quietPeriodMs: r.quietPeriodMs ?? SHIP_DEFAULTS.quietPeriodMs,
   }));
 
-export type ShipWatchRequestInput = z.input<typeof watchRequestSchema>;
-export type ShipWatchRequest = z.output<typeof watchRequestSchema>;
+export type ShipWatchRequestInput = z.input<typeof shipWatchRequestSchema>;
+export type ShipWatchRequest = z.output<typeof shipWatchRequestSchema>;
 
-export function parseWatchRequest(input: unknown, c: Partial<ParseContext> = {}): ShipWatchRequest {
-  return parseRequest(watchRequestSchema, input, { what: 'ship watch', hint: SHIP_HINT, ...c });
+export function parseShipWatchRequest(input: unknown, c: Partial<ParseContext> = {}): ShipWatchRequest {
+  return parseRequest(shipWatchRequestSchema, input, { what: 'ship watch', hint: SHIP_HINT, ...c });
 }
