@@ -36,6 +36,18 @@ export type { VerifyOptions, VerifyResult } from './ship/verify.js';
 export type { RepairResult } from './ship/repair.js';
 export { listRestorePoints } from './ship/list.js';
 export { SHIP_DEFAULTS } from './ship/options.js';
+export { shipBackupRequestSchema, parseShipBackupRequest } from './ship/requests/backup-request.js';
+export type { ShipBackupRequest, ShipBackupRequestInput } from './ship/requests/backup-request.js';
+export { shipWatchRequestSchema, parseShipWatchRequest } from './ship/requests/watch-request.js';
+export type { ShipWatchRequest, ShipWatchRequestInput } from './ship/requests/watch-request.js';
+export { shipRestoreRequestSchema, parseShipRestoreRequest } from './ship/requests/restore-request.js';
+export type { ShipRestoreRequest, ShipRestoreRequestInput } from './ship/requests/restore-request.js';
+export { shipPruneRequestSchema, parseShipPruneRequest } from './ship/requests/prune-request.js';
+export type { ShipPruneRequest, ShipPruneRequestInput } from './ship/requests/prune-request.js';
+export { shipVerifyRequestSchema, parseShipVerifyRequest } from './ship/requests/verify-request.js';
+export type { ShipVerifyRequest, ShipVerifyRequestInput } from './ship/requests/verify-request.js';
+export { shipListRequestSchema, parseShipListRequest } from './ship/requests/list-request.js';
+export type { ShipListRequest, ShipListRequestInput } from './ship/requests/list-request.js';
 
 export { archive, Archive } from './archive/archive.js';
 export type { ArchiveOptions, SaveResult } from './archive/archive.js';

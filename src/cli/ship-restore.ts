@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
 import { isFuture } from '../core/clock-skew.js';
 import { systemClock } from '../core/clock.js';
-import { parseDuration } from '../core/duration.js';
-import { defaultHost } from '../ship/options.js';
 import { CairnError } from '../core/errors.js';
 import { formatBytes } from '../core/rate.js';
-import { describePolicy, policyFromFlags, policyFromKeep } from '../core/retention.js';
+import { describePolicy } from '../core/retention.js';
 import type { RetentionFlags } from '../core/retention.js';
-import { parsePointInTime } from '../core/timestamp.js';
 import { listRestorePoints } from '../ship/list.js';
 import { shipPrune } from '../ship/prune.js';
 import { shipRestore } from '../ship/restore.js';
@@ -16,7 +13,12 @@ import { addStorageOptions, openTargetWith } from './context.js';
 import type { StorageFlags } from './context.js';
 import type { Runner } from './main.js';
 import { table } from './output.js';
-import { positiveInt } from './ship.js';
+import {
+  resolveListRequest,
+  resolvePruneRequest,
+  resolveRestoreRequest,
+  resolveVerifyRequest,
+} from './ship-requests.js';
 
 interface FromFlags extends StorageFlags {
   from?: string;
@@ -39,9 +41,10 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
     .action(async (_o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<FromFlags>();
+        const req = resolveListRequest(f);
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         await store.check();
-        const points = await listRestorePoints(store, { host: f.host, path: f.path });
+        const points = await listRestorePoints(store, req);
         const now = systemClock.now();
         const when = (t: string): string => (isFuture(new Date(t), now) ? `${t} (in the future)` : t);
         ctx.out.result(points, () =>
@@ -68,23 +71,12 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
     .action(async (dest: string, _o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<FromFlags & { concurrency?: string; dryRun?: boolean }>();
-        const at = f.at ? parsePointInTime(f.at, systemClock.now()) : undefined;
-        const concurrency = positiveInt(f.concurrency, '--concurrency');
+        const req = resolveRestoreRequest(f, dest);
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         await store.check();
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const r = await shipRestore({
-          store,
-          dest,
-          host: f.host,
-          path: f.path,
-          at,
-          concurrency,
-          dryRun: f.dryRun,
-          reporter: ctx.out,
-          signal: ctx.signal,
-        });
-        if (ctx.signal.aborted)
+        const r = await shipRestore({ ...req, store, reporter: ctx.out, signal: ctx.signal });
+        if (r.outcome.status === 'interrupted')
           throw new CairnError(
             'INTERRUPTED',
             'interrupted; run again to finish (identical files are skipped)',
@@ -98,7 +90,7 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
                 : '') +
               (r.failed.length ? `\n${r.failed.length} FAILED` : ''),
         );
-        if (r.failed.length) {
+        if (r.outcome.status !== 'ok') {
           throw new CairnError('PARTIAL', `${r.failed.length} of ${r.files} files could not be restored`, {
             hint: 'see the errors above; `cairn ship verify --read-data` checks the stored data',
           });
@@ -128,32 +120,13 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
         const f = cmd.opts<
           FromFlags & RetentionFlags & { grace?: string; allHosts?: boolean; dryRun?: boolean }
         >();
+        const req = resolvePruneRequest(f, ctx.config.ship ?? {});
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
-        const keep = ctx.config.ship?.keep ?? {};
-        const given = [
-          f.keepLast,
-          f.keepHourly,
-          f.keepDaily,
-          f.keepWeekly,
-          f.keepMonthly,
-          f.keepYearly,
-          f.keepWithin,
-        ].some((v) => v !== undefined);
-        const policy = given ? policyFromFlags(f) : policyFromKeep(keep);
-        const graceText = f.grace ?? ctx.config.ship?.grace;
-        const graceMs = graceText ? parseDuration(graceText, '--grace') : undefined;
         await store.check();
-        const r = await shipPrune({
-          store,
-          policy,
-          hosts: f.allHosts ? undefined : [f.host ?? ctx.config.ship?.host ?? defaultHost()],
-          graceMs,
-          dryRun: f.dryRun,
-          reporter: ctx.out,
-        });
+        const r = await shipPrune({ ...req, store, reporter: ctx.out });
         const json = {
           dryRun: r.dryRun,
-          policy: describePolicy(policy),
+          policy: describePolicy(r.policy),
           keepManifests: r.manifests.keep.map((k) => ({
             key: k.ref.key,
             time: k.ref.time,
@@ -192,7 +165,7 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
             : '';
           return `${table(rows)}\n${r.dryRun ? 'would delete' : 'deleted'} ${r.manifests.remove.length} manifests and ${r.objects.remove.length} objects (${formatBytes(r.bytesFreed)}); kept ${r.objects.keptReferenced} referenced and ${r.objects.keptYoung} young objects${rechecked}`;
         });
-        if (r.unreadableManifests.length) {
+        if (r.outcome.status !== 'ok') {
           throw new CairnError(
             'PARTIAL',
             `${r.unreadableManifests.length} manifest(s) could not be read (${r.unreadableManifests.map((m) => m.key).join(', ')}); no object was deleted`,
@@ -219,20 +192,10 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
     .action(async (_o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<FromFlags & { readData?: boolean; repair?: boolean; dryRun?: boolean }>();
-        if (f.dryRun && !f.repair) throw new CairnError('USAGE', '--dry-run goes with --repair');
-        const at = f.at ? parsePointInTime(f.at, systemClock.now()) : undefined;
+        const req = resolveVerifyRequest(f);
         const store = openTargetWith(ctx, f.from ?? ctx.config.ship?.to, f);
         await store.check();
-        const r = await shipVerify({
-          store,
-          host: f.host,
-          at,
-          readData: f.readData,
-          repair: f.repair,
-          dryRun: f.dryRun,
-          reporter: ctx.out,
-          signal: ctx.signal,
-        });
+        const r = await shipVerify({ ...req, store, reporter: ctx.out, signal: ctx.signal });
         const repair = r.repair;
         ctx.out.result(r, () =>
           [
@@ -255,29 +218,25 @@ export function registerShipRestore(ship: Command, runner: Runner, onSignal: () 
               : []),
           ].join('\n'),
         );
+        if (r.outcome.status === 'ok') return;
+        if (r.outcome.status === 'interrupted') throw new CairnError('INTERRUPTED', 'interrupted; run again');
         const manifestProblems = r.problems.filter((p) => p.manifest && !p.sha256).length;
         if (repair) {
-          const left = repair.notRepaired.length + manifestProblems;
-          if (left) {
-            throw new CairnError(
-              'INTEGRITY',
-              `${repair.notRepaired.length} object(s) and ${manifestProblems} manifest(s) could not be repaired in ${store.url}` +
-                `${repair.repaired.length ? `; ${repair.repaired.length} object(s) ${repair.dryRun ? 'would be' : 'were'} repaired` : ''}`,
-              {
-                hint: 'the files listed have no copy here any more: their points in time cannot restore them (restore an earlier one with --at); a damaged manifest can only be deleted or replaced',
-              },
-            );
-          }
-          return;
+          throw new CairnError(
+            'INTEGRITY',
+            `${repair.notRepaired.length} object(s) and ${manifestProblems} manifest(s) could not be repaired in ${store.url}` +
+              `${repair.repaired.length ? `; ${repair.repaired.length} object(s) ${repair.dryRun ? 'would be' : 'were'} repaired` : ''}`,
+            {
+              hint: 'the files listed have no copy here any more: their points in time cannot restore them (restore an earlier one with --at); a damaged manifest can only be deleted or replaced',
+            },
+          );
         }
-        if (r.problems.length) {
-          throw new CairnError('INTEGRITY', `${r.problems.length} problems found in ${store.url}`, {
-            hint:
-              manifestProblems === r.problems.length
-                ? 'a damaged manifest cannot be repaired: restores of its directory at that point in time fail; restore another with --at'
-                : 'store missing or damaged objects again from the files that still have them: cairn ship verify --repair (--dry-run first to see what it finds)',
-          });
-        }
+        throw new CairnError('INTEGRITY', `${r.problems.length} problems found in ${store.url}`, {
+          hint:
+            manifestProblems === r.problems.length
+              ? 'a damaged manifest cannot be repaired: restores of its directory at that point in time fail; restore another with --at'
+              : 'store missing or damaged objects again from the files that still have them: cairn ship verify --repair (--dry-run first to see what it finds)',
+        });
       });
     });
 }

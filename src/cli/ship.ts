@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
 import { CairnError } from '../core/errors.js';
 import { formatMs } from '../core/duration.js';
-import { formatBytes, parseRate } from '../core/rate.js';
+import { formatBytes } from '../core/rate.js';
 import { shipBackup } from '../ship/backup.js';
 import { shipWatch } from '../ship/watch.js';
 import { parseListen, serveMetrics } from '../ship/metrics.js';
-import { finishedModes } from '../config/schema.js';
-import type { FinishedMode } from '../config/schema.js';
-import { parseDuration } from '../core/duration.js';
 import { addStorageOptions, openTargetWith } from './context.js';
-import type { CliContext, StorageFlags } from './context.js';
-import type { BackupResult, ShipOptions } from '../ship/backup.js';
+import type { StorageFlags } from './context.js';
+import type { BackupResult } from '../ship/backup.js';
+import { resolveBackupRequest, resolveWatchRequest } from './ship-requests.js';
 import type { Runner } from './main.js';
 import { registerShipRestore } from './ship-restore.js';
 
@@ -75,11 +73,12 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
     .action(async (paths: string[], _o: unknown, cmd: Command) => {
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<ShipFlags>();
-        const common = shipOptionsFrom(ctx, f, paths);
+        const cfg = ctx.config.ship ?? {};
+        const req = resolveBackupRequest(f, cfg, paths);
+        const store = openTargetWith(ctx, f.to ?? cfg.to, f);
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const store = common.store;
-        const r = await shipBackup({ ...common, dryRun: f.dryRun });
-        if (ctx.signal.aborted)
+        const r = await shipBackup({ ...req, store, reporter: ctx.out, signal: ctx.signal });
+        if (r.outcome.status === 'interrupted')
           throw new CairnError('INTERRUPTED', 'interrupted; shipped files are kept, run again to finish');
         if (r.toShip) {
           const list = r.toShip;
@@ -107,8 +106,7 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
             `  manifests written: ${s.manifestsWritten}`,
           ].join('\n'),
         );
-        const incomplete = incompleteBackup(r);
-        if (incomplete) throw incomplete;
+        if (r.outcome.status !== 'ok') throw incompleteBackup(r);
       });
     });
 
@@ -128,18 +126,12 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
       await runner.run(cmd, async (ctx) => {
         const f = cmd.opts<ShipFlags & { finished?: string; quietPeriod?: string; metrics?: string }>();
         const cfg = ctx.config.ship ?? {};
-        const common = shipOptionsFrom(ctx, f, paths);
-        const store = common.store;
-        const finished = f.finished ? parseFinished(f.finished) : cfg.finished;
-        const quietPeriod = f.quietPeriod ?? cfg.quietPeriod;
+        const req = resolveWatchRequest(f, cfg, paths);
+        const store = openTargetWith(ctx, f.to ?? cfg.to, f);
         const metrics = f.metrics ?? cfg.metrics;
         const listen = metrics ? parseListen(metrics) : undefined;
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const daemon = await shipWatch({
-          ...common,
-          finished,
-          quietPeriodMs: quietPeriod ? parseDuration(quietPeriod, '--quiet-period') : undefined,
-        });
+        const daemon = await shipWatch({ ...req, store, reporter: ctx.out, signal: ctx.signal });
         const server = listen ? await serveMetrics(daemon, listen) : undefined;
         ctx.out.event({
           level: 'warn',
@@ -167,11 +159,10 @@ export function registerShip(program: Command, runner: Runner, controller: Abort
  * that changed at every read, a name that is not valid UTF-8. Each makes the backup incomplete,
  * and the exit code says so (3), as cron and monitoring only look there.
  */
-function incompleteBackup(r: BackupResult): CairnError | undefined {
+function incompleteBackup(r: BackupResult): CairnError {
   const { failures, namesNotUtf8 } = r.stats;
   const changed = r.changedWhileRead;
   const total = failures + changed + namesNotUtf8;
-  if (total === 0) return undefined;
   const why = [
     failures ? `${failures} failed` : '',
     changed ? `${changed} changed while read` : '',
@@ -187,38 +178,4 @@ function incompleteBackup(r: BackupResult): CairnError | undefined {
   return new CairnError('PARTIAL', `${total} ${what} could not be shipped${detail}; the rest were`, {
     hint: hint.join('; '),
   });
-}
-
-/** The options `ship backup` and `ship watch` share, from flags over the config file. */
-function shipOptionsFrom(ctx: CliContext, f: ShipFlags, paths: string[]): ShipOptions {
-  const cfg = ctx.config.ship ?? {};
-  const maxRate = f.maxRate ?? cfg.maxRate;
-  return {
-    store: openTargetWith(ctx, f.to ?? cfg.to, f),
-    paths,
-    host: f.host ?? cfg.host,
-    recursive: f.recursive ?? cfg.recursive,
-    include: f.include ?? cfg.include,
-    exclude: f.exclude ?? cfg.exclude,
-    concurrency: positiveInt(f.concurrency, '--concurrency') ?? cfg.concurrency,
-    maxRate: maxRate ? parseRate(maxRate) : undefined,
-    reporter: ctx.out,
-    signal: ctx.signal,
-  };
-}
-
-function parseFinished(text: string): FinishedMode[] {
-  const modes = text
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-  for (const m of modes) {
-    if (!(finishedModes as readonly string[]).includes(m)) {
-      throw new CairnError('USAGE', `unknown --finished mode "${m}"`, {
-        hint: `use one or more of ${finishedModes.join(', ')}`,
-      });
-    }
-  }
-  if (!modes.length) throw new CairnError('USAGE', '--finished needs at least one mode');
-  return modes as FinishedMode[];
 }

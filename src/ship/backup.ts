@@ -21,6 +21,9 @@ import { resolveShipPaths, SHIP_DEFAULTS, defaultHost } from './options.js';
 import { scanFiles } from './scan.js';
 import type { NotUtf8Handler } from './scan.js';
 import { Shipper } from './shipper.js';
+import { parseShipBackupRequest } from './requests/backup-request.js';
+import { runOutcome } from '../core/outcome.js';
+import type { RunOutcome } from '../core/outcome.js';
 import type { ShipStats } from './stats.js';
 
 export interface ShipOptions {
@@ -296,20 +299,42 @@ export interface BackupResult {
   toShip?: string[];
   stats: ShipStats;
   durationMs: number;
+  /** ok, partial (some files left out, with reasons), failed (none shipped) or interrupted. */
+  outcome: RunOutcome;
 }
 
-/** `cairn ship backup`: ship everything finished under the paths once, then return. */
+/** What a backup left out, as the outcome's reasons. */
+function backupOutcome(r: ReconcileResult, stats: ShipStats, interrupted: boolean): RunOutcome {
+  const { failures, namesNotUtf8 } = stats;
+  return runOutcome({
+    interrupted,
+    problems: [
+      failures ? `${failures} file(s) failed` : '',
+      r.changedWhileRead ? `${r.changedWhileRead} file(s) changed while read` : '',
+      namesNotUtf8 ? `${namesNotUtf8} name(s) not valid UTF-8` : '',
+    ],
+    done: stats.filesUploaded + stats.filesStoredAlready + stats.filesUnchanged,
+  });
+}
+
+/**
+ * `cairn ship backup`: ship everything finished under the paths once, then return. The request
+ * is checked first (a CairnError USAGE names the bad key; nothing is written).
+ */
 export async function shipBackup(o: ShipOptions): Promise<BackupResult> {
-  const session = await openShipSession(o, SHIP_DEFAULTS.attempts);
+  const req = parseShipBackupRequest(o);
+  const session = await openShipSession({ ...o, ...req }, SHIP_DEFAULTS.attempts);
   const started = performance.now();
   try {
-    const r = await reconcile(session, o.signal, { dryRun: o.dryRun === true, rereadChanged: true });
+    const r = await reconcile(session, o.signal, { dryRun: req.dryRun, rereadChanged: true });
+    const stats = session.shipper.stats;
     return {
       host: session.host,
       paths: session.roots,
       ...r,
-      stats: session.shipper.stats,
+      stats,
       durationMs: Math.round(performance.now() - started),
+      outcome: backupOutcome(r, stats, o.signal?.aborted === true),
     };
   } finally {
     await session.lock.release();

@@ -1,5 +1,7 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import { isUnder, listManifests } from './catalog.js';
+import { parseShipListRequest } from './requests/list-request.js';
+import type { ShipListRequestInput } from './requests/list-request.js';
 
 export interface RestorePoint {
   time: string;
@@ -8,11 +10,15 @@ export interface RestorePoint {
   key: string;
 }
 
-/** The points in time that can be restored: one per manifest, oldest first. */
+/**
+ * The points in time that can be restored: one per manifest, oldest first. The request is
+ * checked first (a CairnError USAGE names the bad key).
+ */
 export async function listRestorePoints(
   store: Pick<ObjectStore, 'list'>,
-  o: { host?: string | undefined; path?: string | undefined } = {},
+  request: ShipListRequestInput = {},
 ): Promise<RestorePoint[]> {
+  const o = parseShipListRequest(request);
   const refs = await listManifests(store, o.host);
   return refs
     .filter((r) => !o.path || isUnder(r.dir, o.path) || isUnder(o.path, r.dir))

@@ -2,9 +2,10 @@ import { clockSkewWarning, FUTURE_REASON } from '../core/clock-skew.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { CairnError, isCairnError } from '../core/errors.js';
-import { formatMs } from '../core/duration.js';
-import { isEmptyPolicy } from '../core/retention.js';
+import { runOutcome } from '../core/outcome.js';
+import type { RunOutcome } from '../core/outcome.js';
 import type { RetentionPolicy } from '../core/retention.js';
+import type { ShipPruneRequestInput } from './requests/prune-request.js';
 import { silentReporter } from '../core/reporter.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -12,14 +13,18 @@ import { collect } from '../storage/object-store.js';
 import { listManifests, readManifest } from './catalog.js';
 import type { ManifestRef } from './layout.js';
 import { OBJECTS_PREFIX } from './layout.js';
-import { SHIP_DEFAULTS } from './options.js';
+import { parseShipPruneRequest } from './requests/prune-request.js';
 import { planManifests, planObjects, recheckObject } from './plan-prune.js';
 import type { ManifestPlan, ObjectPlan } from './plan-prune.js';
 
 export interface PruneOptions {
   store: ObjectStore;
-  policy: RetentionPolicy;
+  /** At least one keep rule; `within` may be text such as `30d`. */
+  policy: ShipPruneRequestInput['policy'];
+  /** The hosts whose manifests the policy applies to; leave out (or allHosts) for every host. */
   hosts?: string[] | undefined;
+  allHosts?: boolean | undefined;
+  /** At least SHIP_DEFAULTS.minGraceMs; default SHIP_DEFAULTS.graceMs. */
   graceMs?: number | undefined;
   dryRun?: boolean | undefined;
   clock?: Clock | undefined;
@@ -45,6 +50,10 @@ export interface PruneResult {
   warnings: string[];
   /** Manifests prune could not read: while there is one, no object is deleted. */
   unreadableManifests: { key: string; error: string }[];
+  /** The policy applied, as checked. */
+  policy: RetentionPolicy;
+  /** ok, or partial when a manifest could not be read (manifests pruned, no object deleted). */
+  outcome: RunOutcome;
 }
 
 /**
@@ -56,25 +65,17 @@ export interface PruneResult {
  * again. Prune holds up its own: after reading every manifest it keeps, it lists the manifests
  * again and keeps what those written since refer to; then, right before deleting each candidate,
  * it looks at the object again (HEAD) and keeps it if it is younger than the grace period now.
+ * The request is checked first (a CairnError USAGE names the bad key; nothing is deleted).
  */
 export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
-  if (isEmptyPolicy(o.policy)) {
-    throw new CairnError('USAGE', 'no retention policy given', {
-      hint: 'say what to keep, e.g. --keep-daily 7 --keep-weekly 4 (or ship.keep in the config file)',
-    });
-  }
-  const graceMs = o.graceMs ?? SHIP_DEFAULTS.graceMs;
-  if (graceMs < SHIP_DEFAULTS.minGraceMs) {
-    throw new CairnError('USAGE', `the grace period must be at least ${formatMs(SHIP_DEFAULTS.minGraceMs)}`, {
-      hint: 'a running daemon may be about to refer to younger objects',
-    });
-  }
+  const req = parseShipPruneRequest(o);
+  const graceMs = req.graceMs;
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   const now = clock.now();
   const objects = await collect(o.store.list(OBJECTS_PREFIX));
   const refs = await listManifests(o.store);
-  const manifests = planManifests(refs, o.policy, { now, graceMs, hosts: o.hosts });
+  const manifests = planManifests(refs, req.policy, { now, graceMs, hosts: req.hosts });
   const skew = clockSkewWarning(
     'manifest',
     manifests.keep.filter((k) => k.reasons.includes(FUTURE_REASON)).map((k) => k.ref.time),
@@ -119,14 +120,22 @@ export async function shipPrune(o: PruneOptions): Promise<PruneResult> {
     objectPlan.remove = [];
   }
   const result: PruneResult = {
-    dryRun: o.dryRun === true,
+    dryRun: req.dryRun,
     manifests,
     objects: objectPlan,
     bytesFreed: 0,
     unreadableManifests: unreadable,
     warnings: skew ? [skew.message] : [],
+    policy: req.policy,
+    outcome: runOutcome({
+      interrupted: false,
+      problems: unreadable.length
+        ? [`${unreadable.length} manifest(s) could not be read; no object was deleted`]
+        : [],
+      done: 1,
+    }),
   };
-  if (o.dryRun) {
+  if (req.dryRun) {
     result.bytesFreed = objectPlan.remove.reduce((n, x) => n + x.size, 0);
     return result;
   }

@@ -19,7 +19,11 @@ import { settleHandle } from '../core/settle.js';
 import type { Settled } from '../core/settle.js';
 import { currentRestorer, describeSpecialBits } from '../core/special-bits.js';
 import type { Restorer } from '../core/special-bits.js';
+import { runOutcome } from '../core/outcome.js';
+import type { RunOutcome } from '../core/outcome.js';
 import { objectKey } from './layout.js';
+import { pointInTimeAt } from './requests/fields.js';
+import { parseShipRestoreRequest } from './requests/restore-request.js';
 import type { ManifestEntry } from './manifest.js';
 import { selectManifests } from './select.js';
 import type { DamagedManifest } from './catalog.js';
@@ -30,7 +34,8 @@ export interface RestoreOptions {
   host?: string | undefined;
   /** Restore only this directory and below; files land at DEST/<path relative to it>. Default '/'. */
   path?: string | undefined;
-  at?: Date | undefined;
+  /** A Date, or text such as `2026-11-25T03:00Z` or `6h ago` (against the clock). Default now. */
+  at?: Date | string | undefined;
   concurrency?: number | undefined;
   dryRun?: boolean | undefined;
   clock?: Clock | undefined;
@@ -51,6 +56,8 @@ export interface RestoreResult {
   /** Files whose setuid/setgid/sticky bits were cleared because their owner could not be restored. */
   specialBitsCleared: number;
   failed: { path: string; error: string }[];
+  /** ok, partial or failed (files that could not be restored, with reasons), or interrupted. */
+  outcome: RunOutcome;
 }
 
 interface PlannedFile {
@@ -84,13 +91,18 @@ function planFiles(
   return out;
 }
 
-/** Tableslurp: restore the newest manifest of each directory at or before `at`, verifying every byte. */
+/**
+ * Tableslurp: restore the newest manifest of each directory at or before `at`, verifying every
+ * byte. The request is checked first (a CairnError USAGE names the bad key; nothing is written).
+ */
 export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
+  const req = parseShipRestoreRequest(o);
   const reporter = o.reporter ?? silentReporter;
-  const at = o.at ?? (o.clock ?? systemClock).now();
-  const dest = resolve(o.dest);
-  const base = o.path ? resolve(o.path) : '/';
-  const sel = await selectManifests(o.store, { host: o.host, path: base, at });
+  const now = (o.clock ?? systemClock).now();
+  const at = pointInTimeAt(req.at, now) ?? now;
+  const dest = resolve(req.dest);
+  const base = req.path ? resolve(req.path) : '/';
+  const sel = await selectManifests(o.store, { host: req.host, path: base, at });
   const files = planFiles(dest, base, sel.manifests);
   const result: RestoreResult = {
     host: sel.host,
@@ -102,8 +114,9 @@ export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
     bytes: 0,
     specialBitsCleared: 0,
     failed: [],
+    outcome: { status: 'ok', reasons: [] },
   };
-  if (o.dryRun) return refuseDamaged(sel.damaged, result);
+  if (req.dryRun) return refuseDamaged(sel.damaged, result);
   try {
     await mkdir(dest, { recursive: true });
     await access(dest, constants.W_OK);
@@ -137,7 +150,7 @@ export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
       path,
     });
   };
-  const limit = pLimit(o.concurrency ?? 8);
+  const limit = pLimit(req.concurrency);
   let done = 0;
   const total = files.reduce((n, f) => n + f.entry.size, 0);
   await Promise.all(
@@ -163,6 +176,13 @@ export async function shipRestore(o: RestoreOptions): Promise<RestoreResult> {
       }),
     ),
   );
+  result.outcome = runOutcome({
+    interrupted: o.signal?.aborted === true,
+    problems: result.failed.length
+      ? [`${result.failed.length} of ${result.files} files could not be restored`]
+      : [],
+    done: result.restored + result.skippedIdentical,
+  });
   return refuseDamaged(sel.damaged, result);
 }
 

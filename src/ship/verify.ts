@@ -7,13 +7,19 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { listManifests, newestPerSeries, readManifest } from './catalog.js';
 import { objectKey, OBJECTS_PREFIX, shaFromObjectKey } from './layout.js';
 import { repairObjects } from './repair.js';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { runOutcome } from '../core/outcome.js';
+import type { RunOutcome } from '../core/outcome.js';
+import { pointInTimeAt } from './requests/fields.js';
+import { parseShipVerifyRequest } from './requests/verify-request.js';
 import type { BrokenObject, RepairResult } from './repair.js';
 
 export interface VerifyOptions {
   store: ObjectStore;
   host?: string | undefined;
-  /** Only the newest manifest of each directory at this time; default every manifest. */
-  at?: Date | undefined;
+  /** Only the newest manifest of each directory at this time (a Date, or text such as `6h ago`); default every manifest. */
+  at?: Date | string | undefined;
   readData?: boolean | undefined;
   /** Store each missing or damaged object again from a local file that has its content (reads all data). */
   repair?: boolean | undefined;
@@ -21,6 +27,7 @@ export interface VerifyOptions {
   dryRun?: boolean | undefined;
   reporter?: Reporter | undefined;
   signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
 }
 
 export interface VerifyProblem {
@@ -38,6 +45,8 @@ export interface VerifyResult {
   bytesRead: number;
   problems: VerifyProblem[];
   repair?: RepairResult;
+  /** ok, or failed with what is still wrong (after repair, what could not be repaired); or interrupted. */
+  outcome: RunOutcome;
 }
 
 const OBJECT_PROBLEMS = new Set<VerifyProblem['problem']>(['missing', 'wrong size', 'wrong hash']);
@@ -47,7 +56,9 @@ const OBJECT_PROBLEMS = new Set<VerifyProblem['problem']>(['missing', 'wrong siz
  * every manifest is valid and of the host and directory its key names. With repair, each missing
  * or damaged object is stored again from a local file that still has its content.
  */
-export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
+export async function shipVerify(options: VerifyOptions): Promise<VerifyResult> {
+  const req = parseShipVerifyRequest(options);
+  const o = { ...options, ...req, at: pointInTimeAt(req.at, (options.clock ?? systemClock).now()) };
   const reporter = o.reporter ?? silentReporter;
   const sizes = new Map<string, number>();
   for await (const obj of o.store.list(OBJECTS_PREFIX)) {
@@ -56,7 +67,13 @@ export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
   }
   let refs = await listManifests(o.store, o.host);
   if (o.at) refs = newestPerSeries(refs, o.at);
-  const result: VerifyResult = { manifests: refs.length, objectsChecked: 0, bytesRead: 0, problems: [] };
+  const result: VerifyResult = {
+    manifests: refs.length,
+    objectsChecked: 0,
+    bytesRead: 0,
+    problems: [],
+    outcome: { status: 'ok', reasons: [] },
+  };
   const wanted = new Map<string, { manifest: string; file: string; size: number }>();
   /** sha → every file (absolute path) a manifest names with it, and its size. */
   const named = new Map<string, { size: number; files: Set<string> }>();
@@ -117,7 +134,7 @@ export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
       reporter.progress?.({ unit: 'bytes', done: result.bytesRead, total, label: 'reading data' });
     }
   }
-  if (!o.repair) return result;
+  if (!o.repair) return withOutcome(result, o.signal);
   const broken: BrokenObject[] = [];
   for (const sha of new Set(
     result.problems.filter((p) => OBJECT_PROBLEMS.has(p.problem)).map((p) => p.sha256),
@@ -130,5 +147,20 @@ export async function shipVerify(o: VerifyOptions): Promise<VerifyResult> {
     reporter,
     signal: o.signal,
   });
-  return result;
+  return withOutcome(result, o.signal);
+}
+
+/** What is still wrong: every problem, or with repair, what could not be repaired. */
+function withOutcome(r: VerifyResult, signal: AbortSignal | undefined): VerifyResult {
+  const manifests = r.problems.filter((p) => p.manifest && !p.sha256).length;
+  const objects = r.repair ? r.repair.notRepaired.length : r.problems.length - manifests;
+  r.outcome = runOutcome({
+    interrupted: signal?.aborted === true,
+    problems: [
+      objects ? `${objects} object(s) ${r.repair ? 'could not be repaired' : 'missing or damaged'}` : '',
+      manifests ? `${manifests} manifest(s) damaged` : '',
+    ],
+    done: r.repair?.repaired.length ?? 0,
+  });
+  return r;
 }

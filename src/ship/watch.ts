@@ -8,6 +8,7 @@ import type { ShipOptions } from './backup.js';
 import { inotifySource } from './events.js';
 import type { EventSource, FsEvent } from './events.js';
 import { SHIP_DEFAULTS } from './options.js';
+import { parseShipWatchRequest } from './requests/watch-request.js';
 import { scanFiles } from './scan.js';
 import type { ShipStats } from './stats.js';
 import { QuietTracker } from './quiet.js';
@@ -45,8 +46,9 @@ export interface ShipDaemon {
  * then ship each file as it becomes finished and write its directory's
  * manifest shortly after.
  */
-export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
-  const modes = new Set<FinishedMode>(o.finished ?? SHIP_DEFAULTS.finished);
+export async function shipWatch(options: WatchOptions): Promise<ShipDaemon> {
+  const o = { ...options, ...parseShipWatchRequest(options) };
+  const modes = new Set<FinishedMode>(o.finished);
   const controller = new AbortController();
   const outer = o.signal;
   const signal = controller.signal;
@@ -68,12 +70,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     // Identities first: a path replaced between the two is then found replaced by the next check.
     for (const r of roots) identities.set(r, await identify(r));
     const gen = ++generation;
-    const next = inotifySource(
-      roots,
-      o.recursive ?? SHIP_DEFAULTS.recursive,
-      (e) => gen === generation && handle(e),
-      leaveOut,
-    );
+    const next = inotifySource(roots, o.recursive, (e) => gen === generation && handle(e), leaveOut);
     source = next;
     next.done.catch((err: unknown) => gen === generation && onWatcherFailed(err));
     await next.ready;
@@ -151,7 +148,7 @@ export async function shipWatch(o: WatchOptions): Promise<ShipDaemon> {
     });
   };
 
-  const quietPeriodMs = o.quietPeriodMs ?? SHIP_DEFAULTS.quietPeriodMs;
+  const quietPeriodMs = o.quietPeriodMs;
   const quiet = new QuietTracker(quietPeriodMs, enqueue);
   // In quiet mode a file found by a scan is finished only if it has not changed for the quiet period either.
   const reconcileAll = (): Promise<unknown> =>
