@@ -18,12 +18,12 @@ test('an invalid ship setting in the config file is named by its key', async (t)
     [
       'ship:\n  keep:\n    within: 30 days\n',
       ['ship', 'prune', '--from', repo],
-      /ship\.keep\.within\): invalid duration "30 days"/,
+      /ship\.keep\.within\)?: invalid duration "30 days"/,
     ],
     [
       'ship:\n  keep:\n    daily: 0\n',
       ['ship', 'prune', '--from', repo],
-      /ship\.keep\.daily\): must be a whole number of at least 1/,
+      /ship\.keep\.daily\)?: must be a whole number of at least 1/,
     ],
     [
       'ship:\n  grace: 10m\n',
