@@ -1,4 +1,5 @@
 import type { ShipConfig } from '../config/schema.js';
+import { keepFlagNames } from './keep-names.js';
 import type { RetentionFlags } from '../core/retention.js';
 import { defaultHost } from '../ship/options.js';
 import { parseShipBackupRequest } from '../ship/requests/backup-request.js';
@@ -20,12 +21,7 @@ import type { ShipWatchRequest } from '../ship/requests/watch-request.js';
  * as typed); the library's request schema checks them and names the flag or config key.
  */
 
-const KEEP_NAMES = Object.fromEntries(
-  ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within'].map((k) => [
-    `policy.${k}`,
-    `--keep-${k} (or ship.keep.${k})`,
-  ]),
-);
+const KEEP_NAMES = keepFlagNames('ship.keep');
 
 /** How the requests' keys are called on the command line and in the config file. */
 export const SHIP_FLAG_NAMES: Record<string, string> = {

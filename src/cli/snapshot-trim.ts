@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { keepFlagNames } from './keep-names.js';
 import { CairnError } from '../core/errors.js';
 import { describePolicy } from '../core/retention.js';
 import type { RetentionFlags } from '../core/retention.js';
@@ -43,12 +44,7 @@ function keepFrom(f: RetentionFlags, cfg: SnapshotConfig): SnapshotTrimRequestIn
   return { ...(cfg.keep ?? {}) };
 }
 
-const KEEP_NAMES = Object.fromEntries(
-  ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within'].map((k) => [
-    `policy.${k}`,
-    `--keep-${k} (or snapshot.keep.${k})`,
-  ]),
-);
+const KEEP_NAMES = keepFlagNames('snapshot.keep');
 
 /** How the request's keys are called on the command line, for one-line errors. */
 export const TRIM_FLAG_NAMES: Record<string, string> = {
